@@ -1,0 +1,223 @@
+import { isValidBIC, isValidIBAN } from 'ibantools';
+import { z } from 'zod';
+import { toMillis } from './money.js';
+
+/**
+ * Toqio's account shape (Save Transaction seed). Every field is optional because Toqio's
+ * TM payload is not published; unknown fields are kept (looseObject).
+ */
+export const AccountSchema = z.looseObject({
+  id: z.string().optional(),
+  type: z.string().optional(),
+  name: z.string().optional(),
+  iban: z.string().optional(),
+  bicSwift: z.string().optional(),
+  ukAccountNumber: z.string().optional(),
+  ukSortCode: z.string().optional(),
+  accountNumber: z.string().optional(),
+  routingNumber: z.string().optional(),
+  caRoutingNumber: z.string().optional(),
+  bsbCode: z.string().optional(),
+  city: z.string().optional(),
+  postalCode: z.string().optional(),
+  countryCode: z.string().optional(),
+});
+export type Account = z.infer<typeof AccountSchema>;
+
+const amount = z.number({ error: 'must be a number' }).refine(Number.isFinite, 'must be a finite number');
+
+/**
+ * The transaction Toqio sends to `POST /transaction/validate`: the Save Transaction model.
+ * Only `id` is required; amounts are numbers; a negative amount is allowed only on a REFUND.
+ */
+export const TransactionSchema = z
+  .looseObject({
+    id: z.string({ error: 'is required and must be a string' }).trim().min(1, 'must not be empty').max(200),
+    user: z.string().optional(),
+    company: z.string().optional(),
+    customer: z.string().optional(),
+    clientType: z.string().optional(),
+    type: z.string().optional(),
+    status: z.string().optional(),
+    currency: z.string().optional(),
+    baseCurrency: z.string().optional(),
+    total: amount.optional(),
+    baseTotal: amount.optional(),
+    balance: amount.optional(),
+    transactionNumber: z.string().optional(),
+    payType: z.string().optional(),
+    date: z.string().optional(),
+    country: z.string().optional(),
+    corePaymentType: z.string().optional(),
+    concept: z.string().optional(),
+    reference: z.string().optional(),
+    sourceAccount: AccountSchema.optional(),
+    destinationAccount: AccountSchema.optional(),
+  })
+  .superRefine((tx, ctx) => {
+    if (tx.type?.toUpperCase() === 'REFUND') return;
+    for (const key of ['total', 'baseTotal'] as const) {
+      const value = tx[key];
+      if (value !== undefined && value < 0) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'must not be negative unless type is REFUND' });
+      }
+    }
+  });
+export type Transaction = z.infer<typeof TransactionSchema>;
+
+/** One party of a payment as the rules see it. */
+export interface Party {
+  id: string | null;
+  name: string | null;
+  /** Upper-case, accent-free, single-spaced name, for list matching. */
+  nameKey: string | null;
+  iban: string | null;
+  ibanValid: boolean;
+  bic: string | null;
+  bicValid: boolean;
+  accountNumber: string | null;
+  country: string | null;
+  /** Every country the account points at: its country code, its IBAN's and its BIC's. */
+  countries: string[];
+}
+
+/** The transaction in the form the rules engine reads: plain values, decimal-safe amounts. */
+export interface NormalisedTransaction {
+  id: string;
+  direction: 'OUTBOUND' | 'INBOUND' | 'CARD' | 'OTHER';
+  payType: string | null;
+  type: string | null;
+  customer: string;
+  company: string | null;
+  clientType: string | null;
+  currency: string | null;
+  baseCurrency: string | null;
+  amount: number;
+  baseAmount: number;
+  /** The base amount in thousandths of the base currency: an integer, safe to add up. */
+  baseAmountMillis: number;
+  hasAmount: boolean;
+  isRefund: boolean;
+  concept: string | null;
+  source: Party;
+  destination: Party;
+  /** Stable identity of the beneficiary (IBAN, else account number + bank code, else Toqio id). */
+  beneficiaryKey: string | null;
+  /** Every country the payment touches (both parties and the top-level country). */
+  countries: string[];
+}
+
+const clean = (value: string | undefined): string | null => {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : null;
+};
+
+const compact = (value: string | undefined): string | null => clean(value)?.replace(/\s+/g, '').toUpperCase() ?? null;
+
+/** Name key for block-list matching: case, accents, punctuation and spacing do not matter. */
+export const nameKey = (name: string | null | undefined): string | null => {
+  if (!name) return null;
+  const key = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toUpperCase()
+    .replace(/[^A-Z0-9 ]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return key || null;
+};
+
+/** Two-letter ISO country code, or null (Toqio samples also carry "UK"). */
+const countryCode = (value: string | null | undefined): string | null => {
+  const code = value?.trim().toUpperCase();
+  if (!code || !/^[A-Z]{2}$/.test(code)) return null;
+  return code === 'UK' ? 'GB' : code;
+};
+
+const normaliseParty = (account: Account | undefined): Party => {
+  const iban = compact(account?.iban);
+  const bic = compact(account?.bicSwift);
+  const ibanValid = iban !== null && isValidIBAN(iban);
+  const bicValid = bic !== null && isValidBIC(bic);
+  const country = countryCode(account?.countryCode);
+  const countries = new Set<string>();
+  if (country) countries.add(country);
+  if (ibanValid && iban) countries.add(iban.slice(0, 2));
+  if (bicValid && bic) countries.add(bic.slice(4, 6));
+  const name = clean(account?.name);
+  return {
+    id: clean(account?.id),
+    name,
+    nameKey: nameKey(name),
+    iban,
+    ibanValid,
+    bic,
+    bicValid,
+    accountNumber: compact(account?.accountNumber) ?? compact(account?.ukAccountNumber),
+    country,
+    countries: [...countries],
+  };
+};
+
+const beneficiaryKeyOf = (account: Account | undefined, party: Party): string | null => {
+  if (party.iban) return `iban:${party.iban}`;
+  const bankCode =
+    compact(account?.ukSortCode) ??
+    compact(account?.routingNumber) ??
+    compact(account?.bsbCode) ??
+    compact(account?.caRoutingNumber) ??
+    party.bic;
+  if (party.accountNumber) return `acct:${party.accountNumber}:${bankCode ?? ''}`;
+  return party.id ? `toqio:${party.id}` : null;
+};
+
+const directionOf = (payType: string | null): NormalisedTransaction['direction'] => {
+  switch (payType) {
+    case 'OUTBOUND_BANK_TRANSFER':
+    case 'OUTBOUND_BANK_TRANSFER_DIRECT_DEBIT':
+      return 'OUTBOUND';
+    case 'INBOUND_BANK_TRANSFER':
+      return 'INBOUND';
+    case 'CARD':
+      return 'CARD';
+    default:
+      return 'OTHER';
+  }
+};
+
+/**
+ * Turns Toqio's payload into the facts the rules read. The base amount is `baseTotal`, else
+ * `total` (Toqio sends both; a payload with neither is flagged by `hasAmount`).
+ */
+export const normaliseTransaction = (tx: Transaction): NormalisedTransaction => {
+  const source = normaliseParty(tx.sourceAccount);
+  const destination = normaliseParty(tx.destinationAccount);
+  const payType = clean(tx.payType)?.toUpperCase() ?? null;
+  const type = clean(tx.type)?.toUpperCase() ?? null;
+  const base = tx.baseTotal ?? tx.total;
+  const baseAmountMillis = base === undefined ? 0 : toMillis(base);
+  const countries = new Set([...source.countries, ...destination.countries]);
+  const topCountry = countryCode(tx.country);
+  if (topCountry) countries.add(topCountry);
+  return {
+    id: tx.id,
+    direction: directionOf(payType),
+    payType,
+    type,
+    customer: clean(tx.customer) ?? clean(tx.company) ?? source.id ?? 'unknown',
+    company: clean(tx.company),
+    clientType: clean(tx.clientType),
+    currency: compact(tx.currency),
+    baseCurrency: compact(tx.baseCurrency) ?? compact(tx.currency),
+    amount: tx.total ?? tx.baseTotal ?? 0,
+    baseAmount: baseAmountMillis / 1000,
+    baseAmountMillis,
+    hasAmount: base !== undefined,
+    isRefund: type === 'REFUND',
+    concept: clean(tx.concept),
+    source,
+    destination,
+    beneficiaryKey: beneficiaryKeyOf(tx.destinationAccount, destination),
+    countries: [...countries],
+  };
+};

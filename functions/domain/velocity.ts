@@ -1,0 +1,103 @@
+import { fromMillis } from './money.js';
+import type { Facts, WindowFacts } from './rules.js';
+
+/**
+ * Velocity is kept as one counter item per customer and per beneficiary. Each window is cut into
+ * 12 buckets (5 min for 1 h, 2 h for 24 h, 14 h for 7 d); a window's figure is the sum of the
+ * current bucket and the 12 before it, so it always covers the whole window and at most 1/12
+ * more: a conservative over-count, never an under-count. Buckets are attributes of the one item
+ * (`c_h1_<n>` counts, `s_h1_<n>` sums in thousandths, `n_h24_<n>` new beneficiaries), so reading
+ * all windows costs one GetItem and updating them one atomic UpdateItem with ADD.
+ */
+export const WINDOWS = {
+  h1: 60 * 60,
+  h24: 24 * 60 * 60,
+  d7: 7 * 24 * 60 * 60,
+} as const;
+export type WindowName = keyof typeof WINDOWS;
+const BUCKETS_PER_WINDOW = 12;
+/** Counter items expire a little after the longest window has passed without activity. */
+export const COUNTER_TTL_SECONDS = WINDOWS.d7 + 24 * 60 * 60;
+
+export type CounterItem = Record<string, unknown>;
+
+const bucketSeconds = (window: WindowName) => WINDOWS[window] / BUCKETS_PER_WINDOW;
+export const bucketIndex = (window: WindowName, nowSeconds: number) => Math.floor(nowSeconds / bucketSeconds(window));
+
+const ATTRIBUTE = /^([csn])_(h1|h24|d7)_(\d+)$/;
+
+const isLive = (window: WindowName, index: number, nowSeconds: number) => {
+  const current = bucketIndex(window, nowSeconds);
+  return index <= current && index >= current - BUCKETS_PER_WINDOW;
+};
+
+const sumBuckets = (item: CounterItem | undefined, kind: 'c' | 's' | 'n', window: WindowName, now: number) => {
+  let total = 0;
+  for (const [name, value] of Object.entries(item ?? {})) {
+    const match = ATTRIBUTE.exec(name);
+    if (!match || match[1] !== kind || match[2] !== window) continue;
+    if (isLive(window, Number(match[3]), now) && typeof value === 'number') total += value;
+  }
+  return total;
+};
+
+const windowFacts = (item: CounterItem | undefined, window: WindowName, now: number, millis: number): WindowFacts => ({
+  count: sumBuckets(item, 'c', window, now) + 1,
+  sum: fromMillis(sumBuckets(item, 's', window, now) + millis),
+});
+
+/** Velocity facts as they will be once this payment is counted. */
+export const velocityFacts = (input: {
+  customerItem?: CounterItem | undefined;
+  beneficiaryItem?: CounterItem | undefined;
+  hasBeneficiary: boolean;
+  firstTimeBeneficiary: boolean;
+  baseAmountMillis: number;
+  nowSeconds: number;
+}): Facts['velocity'] => {
+  const { customerItem, beneficiaryItem, nowSeconds: now, baseAmountMillis: millis } = input;
+  const emptyWindow = { count: 0, sum: 0 };
+  return {
+    customer: {
+      h1: windowFacts(customerItem, 'h1', now, millis),
+      h24: windowFacts(customerItem, 'h24', now, millis),
+      d7: windowFacts(customerItem, 'd7', now, millis),
+      newBeneficiaries24h: sumBuckets(customerItem, 'n', 'h24', now) + (input.firstTimeBeneficiary ? 1 : 0),
+    },
+    beneficiary: input.hasBeneficiary
+      ? {
+          h1: windowFacts(beneficiaryItem, 'h1', now, millis),
+          h24: windowFacts(beneficiaryItem, 'h24', now, millis),
+          d7: windowFacts(beneficiaryItem, 'd7', now, millis),
+        }
+      : { h1: emptyWindow, h24: emptyWindow, d7: emptyWindow },
+  };
+};
+
+/** What to add to a counter item for one payment, and which stale buckets to drop. */
+export interface CounterChange {
+  add: Record<string, number>;
+  remove: string[];
+  expiresAt: number;
+}
+
+export const counterChange = (input: {
+  item: CounterItem | undefined;
+  baseAmountMillis: number;
+  newBeneficiary: boolean;
+  nowSeconds: number;
+}): CounterChange => {
+  const { nowSeconds: now } = input;
+  const add: Record<string, number> = {};
+  for (const window of Object.keys(WINDOWS) as WindowName[]) {
+    const index = bucketIndex(window, now);
+    add[`c_${window}_${index}`] = 1;
+    add[`s_${window}_${index}`] = input.baseAmountMillis;
+  }
+  if (input.newBeneficiary) add[`n_h24_${bucketIndex('h24', now)}`] = 1;
+  const remove = Object.keys(input.item ?? {}).filter((name) => {
+    const match = ATTRIBUTE.exec(name);
+    return match !== null && !isLive(match[2] as WindowName, Number(match[3]), now);
+  });
+  return { add, remove, expiresAt: now + COUNTER_TTL_SECONDS };
+};

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads process.env. Parsed once per cold start; every missing or malformed
+ * value is reported together in one ConfigError. Secrets come either directly (local) or from
+ * Secrets Manager (`*_SECRET_ARN`, resolved by the secrets adapter before parsing).
+ */
+const csvNumbers = z
+  .string()
+  .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'must be comma-separated whole seconds, e.g. 30,120,600')
+  .transform((value) => value.split(',').map((part) => Number(part.trim())));
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+export const ADMIN_ROLES = ['analyst', 'supervisor'] as const;
+export type AdminRole = (typeof ADMIN_ROLES)[number];
+
+const adminTokens = z.string().transform((value, ctx) => {
+  const tokens: { name: string; role: AdminRole; token: string }[] = [];
+  for (const [index, triple] of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .entries()) {
+    const [name, role, token, ...rest] = triple.split(':');
+    if (!name || !token || rest.length > 0 || !ADMIN_ROLES.includes(role as AdminRole)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${index + 1} must be name:role:token with role analyst|supervisor`,
+      });
+      continue;
+    }
+    if (token.length < 16) ctx.addIssue({ code: 'custom', message: `entry ${index + 1} token must be 16+ characters` });
+    tokens.push({ name, role: role as AdminRole, token });
+  }
+  return tokens;
+});
+
+export const ConfigSchema = z.object({
+  STAGE: z.string().default('local'),
+  AWS_REGION: z.string().default('us-east-1'),
+  /** Set locally to point the SDK at DynamoDB Local / fauxqs; unset in AWS. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  SQS_ENDPOINT: z.url().optional(),
+  DECISIONS_TABLE: z.string().min(3),
+  COUNTERS_TABLE: z.string().min(3),
+  DELIVERIES_QUEUE_URL: z.string().optional(),
+
+  TOQIO_API_KEY: z.string().min(16, 'must be at least 16 characters'),
+  TOQIO_API_KEY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
+    .default('x-api-key')
+    .transform((value) => value.toLowerCase()),
+  TOQIO_WEBHOOK_BASE_URL: z.url(),
+  ADMIN_TOKENS: adminTokens.optional(),
+  ONEPIPE_CLIENT_SECRET: z.string().optional(),
+  ONEPIPE_API_KEY: z.string().optional(),
+  ONEPIPE_LISTENER_URL: z.url().optional(),
+  /** In AWS: one Secrets Manager secret holding a JSON object of the secret variables above. */
+  SECRETS_ARN: z.string().optional(),
+  DELIVERY_RETRY_DELAYS: csvNumbers.default([30, 120, 600, 1800, 3600, 7200, 21600, 43200]),
+
+  RULES_FILE: z.string().default('rules/default.yaml'),
+  VALIDATE_BUDGET_MS: positiveInt(2000).pipe(z.number().max(25000, 'must stay below the API Gateway limit')),
+  /** What a payment gets when storage fails. Only REJECTED: an approval is never answered unless stored. */
+  FAIL_MODE: z
+    .enum(['REJECTED'], { error: 'must be REJECTED (approvals and pending payments are always stored)' })
+    .default('REJECTED'),
+  MAX_BODY_BYTES: positiveInt(256 * 1024),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses a set of variables; throws one ConfigError naming every problem. */
+export const parseConfig = (env: Record<string, string | undefined>): Config => {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = ConfigSchema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+  }
+  return result.data;
+};
+
+/** Names that may live in the secret (and only there in AWS). */
+export const SECRET_NAMES = ['TOQIO_API_KEY', 'ADMIN_TOKENS', 'ONEPIPE_CLIENT_SECRET', 'ONEPIPE_API_KEY'] as const;
+
+let cached: Promise<Config> | undefined;
+
+/**
+ * The configuration of this process, parsed once. When SECRETS_ARN is set, the secret's JSON
+ * fields are merged in first (values are never logged); `fetchSecret` is the secrets adapter.
+ */
+export const getConfig = (fetchSecret?: (arn: string) => Promise<Record<string, string>>): Promise<Config> => {
+  cached ??= (async () => {
+    const env: Record<string, string | undefined> = { ...process.env };
+    if (env.SECRETS_ARN && fetchSecret) {
+      const secret = await fetchSecret(env.SECRETS_ARN);
+      for (const name of SECRET_NAMES) if (typeof secret[name] === 'string') env[name] = secret[name];
+    }
+    return parseConfig(env);
+  })();
+  return cached;
+};
+
+/** For the local gateway and tests that change the environment between runs. */
+export const resetConfig = (): void => {
+  cached = undefined;
+};

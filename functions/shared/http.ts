@@ -1,0 +1,116 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import {
+  BadRequestError,
+  type FieldProblem,
+  PayloadTooLargeError,
+  toErrorResponse,
+  UnauthorizedError,
+} from './errors.js';
+import { logger } from './logger.js';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+/** Equal-time comparison of two secrets of any length (hashing first evens the lengths). */
+export const secretsEqual = (given: string, expected: string): boolean => {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+};
+
+export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+  body: JSON.stringify(body),
+});
+
+/** The raw body as text, however API Gateway delivered it. */
+export const rawBody = (event: HttpEvent): string =>
+  event.body === undefined || event.body === null
+    ? ''
+    : event.isBase64Encoded
+      ? Buffer.from(event.body, 'base64').toString('utf8')
+      : event.body;
+
+/** zod issues as `{ path, message }` pairs, with JSON-pointer-like dotted paths. */
+export const fieldProblems = (error: z.ZodError): FieldProblem[] =>
+  error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+
+/** Requires a header to carry a secret; answers 401 (never saying which part was wrong) otherwise. */
+export const requireApiKey = (header: () => string, expected: () => string): MiddlewareObj<HttpEvent, HttpResult> => ({
+  before: ({ event }) => {
+    const given = event.headers[header()];
+    if (!given || !secretsEqual(given, expected())) throw new UnauthorizedError('Missing or invalid API key');
+  },
+});
+
+export interface HttpRequest<TBody> {
+  event: HttpEvent;
+  context: Context;
+  body: TBody;
+  raw: string;
+}
+
+export interface HttpHandlerOptions<TSchema extends z.ZodType | undefined> {
+  /** zod schema for a JSON body; without one the body is not read. */
+  body?: TSchema;
+  maxBodyBytes?: () => number;
+  /** Extra middlewares (auth) run after header normalisation and before body parsing. */
+  use?: MiddlewareObj<HttpEvent, HttpResult>[];
+}
+
+/**
+ * The one factory for API Gateway HTTP API (v2) handlers: normalised headers, Powertools logger
+ * context, size limit, JSON parsing, zod validation and the single error-to-status mapping.
+ */
+export const httpHandler = <TSchema extends z.ZodType | undefined = undefined>(
+  options: HttpHandlerOptions<TSchema>,
+  handle: (request: HttpRequest<TSchema extends z.ZodType ? z.infer<TSchema> : undefined>) => Promise<HttpResult>,
+) => {
+  const errors: MiddlewareObj<HttpEvent, HttpResult> = {
+    onError: (request) => {
+      const { status, body } = toErrorResponse(request.error, request.context.awsRequestId);
+      if (status >= 500) logger.error('request failed', { error: request.error as Error });
+      else logger.info('request refused', { status, code: body.error.code });
+      request.response = json(status, body);
+    },
+  };
+  return middy<HttpEvent, HttpResult>()
+    .use(injectLambdaContext(logger))
+    .use(httpHeaderNormalizer())
+    .use(errors)
+    .use(options.use ?? [])
+    .handler(async (event, context) => {
+      const raw = rawBody(event);
+      let body: unknown;
+      if (options.body) {
+        const limit = options.maxBodyBytes?.() ?? 256 * 1024;
+        if (Buffer.byteLength(raw, 'utf8') > limit) throw new PayloadTooLargeError(`Body exceeds ${limit} bytes`);
+        let parsedJson: unknown;
+        try {
+          parsedJson = JSON.parse(raw);
+        } catch {
+          throw new BadRequestError('Body is not valid JSON', 'INVALID_JSON');
+        }
+        if (typeof parsedJson !== 'object' || parsedJson === null || Array.isArray(parsedJson)) {
+          throw new BadRequestError('Body must be a JSON object', 'INVALID_BODY');
+        }
+        const result = options.body.safeParse(parsedJson);
+        if (!result.success) {
+          const fields = fieldProblems(result.error);
+          throw new BadRequestError(
+            `Invalid fields: ${fields.map((field) => field.path).join(', ')}`,
+            'VALIDATION_FAILED',
+            fields,
+          );
+        }
+        body = result.data;
+      }
+      return handle({ event, context, body: body as never, raw });
+    });
+};

@@ -1,0 +1,27 @@
+/**
+ * SQS queues, described once for the stack and the local stack (fauxqs): the same names,
+ * visibility timeouts and redrive policy in both places.
+ */
+export interface QueueSpec {
+  id: string;
+  envVar: string;
+  /** Seconds a received message stays hidden: at least 6x the consumer's timeout (AWS guidance). */
+  visibilityTimeoutSeconds: number;
+  retentionSeconds: number;
+  /** Receives before SQS moves a message to the DLQ: a backstop behind the engine's own retries. */
+  maxReceiveCount: number;
+}
+
+export const QUEUES = {
+  deliveries: {
+    id: 'Deliveries',
+    envVar: 'DELIVERIES_QUEUE_URL',
+    visibilityTimeoutSeconds: 90,
+    retentionSeconds: 4 * 24 * 60 * 60,
+    maxReceiveCount: 20,
+  },
+} as const satisfies Record<string, QueueSpec>;
+
+/** Dead-letter queues keep messages for the SQS maximum, 14 days. */
+export const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+export const dlqName = (queueName: string) => `${queueName}-dlq`;

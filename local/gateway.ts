@@ -1,0 +1,123 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { FUNCTIONS, type FunctionName, matchPath, ROUTES, type RouteSpec } from '#lib/routes.js';
+import { httpApiEvent, lambdaContext } from './events.js';
+
+type HttpLambda = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2 | string>;
+
+/** API Gateway refuses bodies over 10 MB before any Lambda runs; so does the local gateway. */
+const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+
+const handlers = new Map<FunctionName, Promise<HttpLambda>>();
+
+/** Imports a function's handler module once, exactly the file the stack bundles. */
+export const loadHandler = <T = HttpLambda>(name: FunctionName, root = process.cwd()): Promise<T> => {
+  let loaded = handlers.get(name);
+  if (!loaded) {
+    const url = pathToFileURL(resolve(root, FUNCTIONS[name].entry)).href;
+    loaded = import(url).then((module: { handler: HttpLambda }) => module.handler);
+    handlers.set(name, loaded);
+  }
+  return loaded as Promise<T>;
+};
+
+const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
+  new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= GATEWAY_MAX_BODY) chunks.push(chunk);
+    });
+    req.on('end', () => done(size > GATEWAY_MAX_BODY ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', fail);
+  });
+
+const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(body);
+};
+
+const findRoute = (method: string, path: string): { route: RouteSpec; params: Record<string, string> } | undefined => {
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const params = matchPath(route.path, path);
+    if (params) return { route, params };
+  }
+  return undefined;
+};
+
+export interface Gateway {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * The local stand-in for API Gateway HTTP API: matches the route table, builds a v2.0 event,
+ * calls the handler module in-process and writes its structured result back.
+ */
+export const startGateway = async (options: { port: number; host?: string }): Promise<Gateway> => {
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const method = (req.method ?? 'GET').toUpperCase();
+      const match = findRoute(method, url.pathname);
+      if (!match) return send(res, 404, JSON.stringify({ message: 'Not Found' }));
+      const body = await readBody(req);
+      if (body === 'too-large') return send(res, 413, JSON.stringify({ message: 'Request Entity Too Large' }));
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([key, value]) => [
+          key,
+          Array.isArray(value) ? value.join(',') : (value ?? ''),
+        ]),
+      );
+      const event = httpApiEvent({
+        method,
+        path: url.pathname,
+        query: url.search.slice(1),
+        headers,
+        ...(body.length > 0 ? { body } : {}),
+        routeKey: `${match.route.method} ${match.route.path}`,
+        pathParameters: match.params,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      });
+      const spec = FUNCTIONS[match.route.function];
+      const handler = await loadHandler(match.route.function);
+      const result = await handler(event, lambdaContext(match.route.function, spec.timeoutSeconds));
+      if (typeof result === 'string' || result.statusCode === undefined) {
+        return send(res, 200, typeof result === 'string' ? result : JSON.stringify(result));
+      }
+      const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
+      const responseHeaders: Record<string, string | string[]> = Object.fromEntries(
+        Object.entries(result.headers ?? {}).map(([key, value]) => [key, String(value)]),
+      );
+      if (result.cookies?.length) responseHeaders['set-cookie'] = result.cookies;
+      res.writeHead(result.statusCode, responseHeaders);
+      res.end(out);
+    } catch (error) {
+      // API Gateway answers 500 "Internal Server Error" when the integration itself fails.
+      console.error('[gateway] handler failed:', error);
+      if (!res.headersSent) send(res, 500, JSON.stringify({ message: 'Internal Server Error' }));
+      else res.end();
+    }
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((done) => server.listen(options.port, options.host ?? '127.0.0.1', done));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    server,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+};

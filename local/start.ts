@@ -1,0 +1,71 @@
+/**
+ * `npm start`: the whole system on this machine. `npm start -- --fresh` starts with empty tables.
+ * Ctrl-C stops the gateway, fauxqs and the DynamoDB Local Java process.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError, parseConfig } from '#shared/config.js';
+import { startLocalStack } from './stack.js';
+
+const started = Date.now();
+const fresh = process.argv.includes('--fresh');
+const port = Number(process.env.PORT ?? 3000);
+
+const stack = await startLocalStack({
+  port,
+  dynamodbPort: Number(process.env.DYNAMODB_PORT ?? 8000),
+  sqsPort: Number(process.env.SQS_PORT ?? 9324),
+  dataDir: '.local/dynamodb',
+  fresh,
+}).catch((error: Error) => {
+  console.error(`tm-proxy could not start: ${error.message}`);
+  process.exit(1);
+});
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping tm-proxy (gateway, fauxqs, DynamoDB Local)…`);
+  await stack.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+try {
+  parseConfig(process.env);
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  await stack.stop();
+  process.exit(1);
+}
+
+const health = await fetch(`${stack.apiUrl}/health`);
+if (!health.ok) {
+  console.error(`health check failed: ${health.status} ${await health.text()}`);
+  await stack.stop();
+  process.exit(1);
+}
+const seconds = ((Date.now() - started) / 1000).toFixed(1);
+const apiKey = process.env.TOQIO_API_KEY ?? '';
+const header = process.env.TOQIO_API_KEY_HEADER ?? 'x-api-key';
+const example = JSON.parse(readFileSync('test/fixtures/seed-example.json', 'utf8')) as Record<string, unknown>;
+example.id = `demo-${Date.now()}`;
+
+console.log(`
+tm-proxy is running locally (ready in ${seconds} s${fresh ? ', fresh data' : ''})
+
+  API (Toqio calls this)   ${stack.apiUrl}
+    POST ${stack.apiUrl}/transaction/validate
+    GET  ${stack.apiUrl}/health
+  DynamoDB Local           ${stack.dynamodbEndpoint}   data in .local/dynamodb
+  SQS (fauxqs)             ${stack.sqsEndpoint}
+  Toqio API key            ${header}: ${apiKey}
+
+Try a validate call (the Save Transaction seed example):
+
+curl -s -X POST ${stack.apiUrl}/transaction/validate \\
+  -H 'content-type: application/json' -H '${header}: ${apiKey}' \\
+  -d '${JSON.stringify(example)}'
+
+Ctrl-C stops everything.`);
