@@ -27,6 +27,24 @@ export type Account = z.infer<typeof AccountSchema>;
 const amount = z.number({ error: 'must be a number' }).refine(Number.isFinite, 'must be a finite number');
 
 /**
+ * A negative amount is allowed only on a REFUND. `when` makes the check run even when another
+ * field already failed, so one answer names every bad field.
+ */
+const noNegative = (
+  key: 'total' | 'baseTotal',
+): [(tx: Record<string, unknown>) => boolean, z.core.$ZodCustomParams] => [
+  (tx: Record<string, unknown>) => {
+    const value = tx[key];
+    return typeof value !== 'number' || value >= 0 || String(tx.type).toUpperCase() === 'REFUND';
+  },
+  {
+    path: [key],
+    message: 'must not be negative unless type is REFUND',
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+  },
+];
+
+/**
  * The transaction Toqio sends to `POST /transaction/validate`: the Save Transaction model.
  * Only `id` is required; amounts are numbers; a negative amount is allowed only on a REFUND.
  */
@@ -54,15 +72,8 @@ export const TransactionSchema = z
     sourceAccount: AccountSchema.optional(),
     destinationAccount: AccountSchema.optional(),
   })
-  .superRefine((tx, ctx) => {
-    if (tx.type?.toUpperCase() === 'REFUND') return;
-    for (const key of ['total', 'baseTotal'] as const) {
-      const value = tx[key];
-      if (value !== undefined && value < 0) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'must not be negative unless type is REFUND' });
-      }
-    }
-  });
+  .refine(...noNegative('total'))
+  .refine(...noNegative('baseTotal'));
 export type Transaction = z.infer<typeof TransactionSchema>;
 
 /** One party of a payment as the rules see it. */

@@ -1,0 +1,65 @@
+import { ConfigError, parseConfig } from '../../functions/shared/config.js';
+
+const valid = {
+  DECISIONS_TABLE: 'decisions',
+  COUNTERS_TABLE: 'counters',
+  TOQIO_API_KEY: 'a-key-of-sixteen-chars',
+  TOQIO_WEBHOOK_BASE_URL: 'https://core.sandbox.toq.io/webhooks/integration/acme',
+};
+
+describe('configuration', () => {
+  it('applies defaults for everything optional', () => {
+    const config = parseConfig(valid);
+    expect(config).toMatchObject({
+      TOQIO_API_KEY_HEADER: 'x-api-key',
+      VALIDATE_BUDGET_MS: 2000,
+      FAIL_MODE: 'REJECTED',
+      MAX_BODY_BYTES: 262144,
+    });
+    expect(config.DELIVERY_RETRY_DELAYS.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('names every missing or malformed variable in one error', () => {
+    let error: unknown;
+    try {
+      parseConfig({
+        TOQIO_API_KEY: 'short',
+        VALIDATE_BUDGET_MS: 'soon',
+        DELIVERY_RETRY_DELAYS: '1,x',
+        FAIL_MODE: 'APPROVED',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of [
+      'DECISIONS_TABLE',
+      'COUNTERS_TABLE',
+      'TOQIO_API_KEY',
+      'TOQIO_WEBHOOK_BASE_URL',
+      'VALIDATE_BUDGET_MS',
+      'DELIVERY_RETRY_DELAYS',
+      'FAIL_MODE',
+    ]) {
+      expect(message).toContain(name);
+    }
+  });
+
+  it('parses admin tokens and refuses unknown roles and short tokens', () => {
+    const config = parseConfig({
+      ...valid,
+      ADMIN_TOKENS: 'ana:analyst:0123456789abcdef, sam:supervisor:fedcba9876543210',
+    });
+    expect(config.ADMIN_TOKENS).toEqual([
+      { name: 'ana', role: 'analyst', token: '0123456789abcdef' },
+      { name: 'sam', role: 'supervisor', token: 'fedcba9876543210' },
+    ]);
+    expect(() => parseConfig({ ...valid, ADMIN_TOKENS: 'eve:root:0123456789abcdef' })).toThrow(/ADMIN_TOKENS/);
+    expect(() => parseConfig({ ...valid, ADMIN_TOKENS: 'eve:analyst:short' })).toThrow(/16\+/);
+  });
+
+  it('reads retry delays as seconds', () => {
+    expect(parseConfig({ ...valid, DELIVERY_RETRY_DELAYS: '1, 1,2' }).DELIVERY_RETRY_DELAYS).toEqual([1, 1, 2]);
+  });
+});
