@@ -29,7 +29,11 @@ export const handler = httpHandler(
     });
     if (outcome.source === 'degraded') {
       // The full decision is logged so nothing is lost while storage is down.
-      logger.error('storage unavailable; answered fail mode', { outcome, payload: body, error: outcome.error as Error });
+      logger.error('storage unavailable; answered fail mode', {
+        outcome,
+        payload: body,
+        error: outcome.error as Error,
+      });
     } else {
       logger.info('validated', { status: outcome.answer.status, source: outcome.source, timings: outcome.timings });
     }

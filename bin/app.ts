@@ -1,0 +1,13 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { stageConfigFromContext } from '../lib/stage-config.js';
+import { TmProxyStack } from '../lib/tm-proxy-stack.js';
+
+const app = new App();
+const stage = String(app.node.tryGetContext('stage') ?? 'dev');
+const config = stageConfigFromContext(stage, app.node.tryGetContext('tm-proxy:stages'));
+new TmProxyStack(app, `TmProxy-${config.stage}`, {
+  config,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

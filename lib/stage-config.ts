@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/**
+ * What differs between deployments (dev, prod, another customer): read from CDK context
+ * (`cdk deploy -c stage=prod`, values under `tm-proxy:stages` in cdk.json) and validated here.
+ */
+export const StageConfigSchema = z.object({
+  stage: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/),
+  toqioWebhookBaseUrl: z.url().refine((url) => url.startsWith('https://'), 'must be https'),
+  toqioApiKeyHeader: z.string().default('x-api-key'),
+  validateBudgetMs: z.number().int().positive().max(8000).default(2000),
+  throttle: z
+    .object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() })
+    .default({ rateLimit: 50, burstLimit: 100 }),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+export type StageConfig = z.infer<typeof StageConfigSchema>;
+
+/** Picks and validates the named stage from context; every problem is reported at once. */
+export const stageConfigFromContext = (stage: string, stages: unknown): StageConfig => {
+  const all = (stages ?? {}) as Record<string, unknown>;
+  const result = StageConfigSchema.safeParse({ stage, ...(all[stage] as object | undefined) });
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(
+      `Stage "${stage}" is not configured correctly (cdk.json tm-proxy:stages):\n- ${problems.join('\n- ')}`,
+    );
+  }
+  return result.data;
+};

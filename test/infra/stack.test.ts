@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { QUEUES } from '../../lib/queues.js';
+import { ROUTES } from '../../lib/routes.js';
+import { stageConfigFromContext } from '../../lib/stage-config.js';
+import { TmProxyStack } from '../../lib/tm-proxy-stack.js';
+
+const synth = () => {
+  // Bundling is skipped in tests: no esbuild run, the template is what matters.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const config = stageConfigFromContext('test', {
+    test: { toqioWebhookBaseUrl: 'https://core.sandbox.toq.io/webhooks/integration/acme' },
+  });
+  const stack = new TmProxyStack(app, 'TmProxy-test', { config });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const assembly = app.synth();
+  return { stack, template: Template.fromStack(stack), assemblyDir: assembly.directory };
+};
+
+const { stack, template, assemblyDir } = synth();
+
+/** The IAM actions granted to the role of the function with the given logical id prefix. */
+const actionsOf = (functionPrefix: string): string[] => {
+  const policies = template.findResources('AWS::IAM::Policy');
+  const actions: string[] = [];
+  for (const policy of Object.values(policies)) {
+    const roles = JSON.stringify(policy.Properties.Roles);
+    if (!roles.includes(`${functionPrefix}Role`)) continue;
+    for (const statement of policy.Properties.PolicyDocument.Statement) {
+      actions.push(...[statement.Action].flat());
+    }
+  }
+  return [...new Set(actions)].sort();
+};
+
+describe('TmProxyStack', () => {
+  it('passes cdk-nag AwsSolutions with every exception acknowledged and explained', () => {
+    const report = JSON.parse(readFileSync(join(assemblyDir, 'validation-report.json'), 'utf8'));
+    const nag = report.pluginReports.find((plugin: { pluginName: string }) => plugin.pluginName === 'AwsSolutions');
+    expect(nag.violations).toEqual([]);
+    for (const suppressed of nag.suppressedViolations) expect(suppressed.reason.length).toBeGreaterThan(20);
+  });
+
+  it('runs every function on Node.js 22, arm64, with X-Ray tracing and JSON logs', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(2);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON' },
+      });
+    }
+  });
+
+  it('lets the validate function read and write decisions and counters, and nothing else in DynamoDB', () => {
+    const actions = actionsOf('ValidateFunction');
+    expect(actions).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem']),
+    );
+    expect(actions.filter((action) => action.startsWith('dynamodb:') && action.includes('Table'))).toEqual([
+      'dynamodb:DescribeTable',
+    ]);
+    expect(actions).not.toContain('dynamodb:*');
+  });
+
+  it('gives the health function read-only access', () => {
+    const actions = actionsOf('HealthFunction');
+    expect(actions).toContain('dynamodb:GetItem');
+    expect(
+      actions.filter((action) => /Put|Update|Delete|Write/.test(action) && action.startsWith('dynamodb:')),
+    ).toEqual([]);
+  });
+
+  it('encrypts tables with a customer-managed key, with PITR, deletion protection and RETAIN', () => {
+    const tables = template.findResources('AWS::DynamoDB::Table');
+    expect(Object.keys(tables)).toHaveLength(2);
+    for (const table of Object.values(tables)) {
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.Properties).toMatchObject({
+        SSESpecification: {
+          SSEEnabled: true,
+          SSEType: 'KMS',
+          KMSMasterKeyId: { 'Fn::GetAtt': [expect.stringMatching(/TableKey/), 'Arn'] },
+        },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      });
+    }
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('indexes decisions by status and creation time, and expires counters by TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'transactionId', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: 'byStatus',
+          KeySchema: [
+            { AttributeName: 'status', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('creates the deliveries queue with SSE and a redrive policy to its DLQ', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: QUEUES.deliveries.visibilityTimeoutSeconds,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: QUEUES.deliveries.maxReceiveCount },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 3600 });
+  });
+
+  it('routes exactly the route table, with throttling and access logs on the stage', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (route) => route.Properties.RouteKey,
+    );
+    expect(routes.sort()).toEqual(ROUTES.map((route) => `${route.method} ${route.path}`).sort());
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+
+  it('wires table names, the secret and the stage settings into the environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          DECISIONS_TABLE: { Ref: Match.stringLikeRegexp('Decisions') },
+          COUNTERS_TABLE: { Ref: Match.stringLikeRegexp('Counters') },
+          SECRETS_ARN: { Ref: Match.stringLikeRegexp('Secrets') },
+          TOQIO_WEBHOOK_BASE_URL: 'https://core.sandbox.toq.io/webhooks/integration/acme',
+          VALIDATE_BUDGET_MS: '2000',
+        }),
+      },
+    });
+  });
+
+  it('keeps secrets out of the template', () => {
+    const text = JSON.stringify(template.toJSON());
+    expect(text).not.toMatch(/local-toqio-api-key|local-analyst-token/);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'INTERNAL_SIGNING_KEY' }),
+    });
+  });
+
+  it('outputs the API URL for Toqio and the secret to fill', () => {
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(expect.arrayContaining(['ApiUrl', 'SecretName']));
+    expect(stack.api.url).toBeDefined();
+  });
+});
+
+describe('stage configuration', () => {
+  it('refuses a stage without an https Toqio webhook URL, naming the problem', () => {
+    expect(() => stageConfigFromContext('prod', { prod: { toqioWebhookBaseUrl: 'http://x' } })).toThrow(/https/);
+    expect(() => stageConfigFromContext('nope', {})).toThrow(/toqioWebhookBaseUrl/);
+  });
+});
