@@ -14,7 +14,8 @@ const CALLS = Number(process.env.BENCH_CALLS ?? 1500);
 const WARMUP = 200;
 const GOAL_RATIO = 3;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 
 const stats = (samples: number[]) => {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -54,7 +55,11 @@ const validateOnce = async (index: number) => {
     ...example,
     id: `bench-${randomUUID()}`,
     customer: `customer-${index % 200}`,
-    destinationAccount: { ...(example.destinationAccount as object), iban: undefined, accountNumber: String(index % 500) },
+    destinationAccount: {
+      ...(example.destinationAccount as object),
+      iban: undefined,
+      accountNumber: String(index % 500),
+    },
   };
   const response = await fetch(`${stack.apiUrl}/transaction/validate`, {
     method: 'POST',
@@ -102,7 +107,9 @@ try {
   console.log(`\ntm-proxy bench: ${CALLS} calls per run, local HTTP path, DynamoDB Local\n`);
   for (const row of rows) console.log(row);
   console.log(`\nprocess RSS after the runs: ${rssMb} MB (gateway, handlers and bench client in one process)`);
-  console.log(`goal: validate p99 within ${GOAL_RATIO}x the floor p99 -> ${worst <= GOAL_RATIO ? 'MET' : 'NOT MET'} (worst ${worst.toFixed(2)}x)`);
+  console.log(
+    `goal: validate p99 within ${GOAL_RATIO}x the floor p99 -> ${worst <= GOAL_RATIO ? 'MET' : 'NOT MET'} (worst ${worst.toFixed(2)}x)`,
+  );
 } finally {
   db.destroy();
   await stack.stop();

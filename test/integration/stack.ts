@@ -25,6 +25,14 @@ export const testDocumentClient = () =>
 
 export const TOQIO_KEY = 'local-toqio-api-key-change-me';
 
+/** What the validate route answers: a decision, or an error (tests read whichever they expect). */
+export interface ValidateResponseBody {
+  status: string;
+  transactionId: string;
+  reasons: { rule: string; description: string }[];
+  error: { code: string; message: string; fields: { path: string; message: string }[] };
+}
+
 /** POSTs JSON (or raw text) to the validate route with Toqio's key unless told otherwise. */
 export const validate = async (
   apiUrl: string,
@@ -36,5 +44,5 @@ export const validate = async (
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as ValidateResponseBody };
 };
