@@ -74,14 +74,16 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     >;
     const queues = await createQueues(sqsEndpoint, queueNames);
 
-    for (const [name, value] of Object.entries(LOCAL_DEFAULTS)) process.env[name] ??= value;
+    // An empty variable counts as unset, as it does for the configuration itself.
+    for (const [name, value] of Object.entries(LOCAL_DEFAULTS)) if (!process.env[name]) process.env[name] = value;
     process.env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
     process.env.SQS_ENDPOINT = sqsEndpoint;
     for (const [key, spec] of Object.entries(TABLES)) process.env[spec.envVar] = tables[key as TableKey];
     for (const [key, spec] of Object.entries(QUEUES)) process.env[spec.envVar] = queues[key as keyof typeof QUEUES];
 
     const port = options.port ?? 3000;
-    process.env.TOQIO_WEBHOOK_BASE_URL ??= `http://127.0.0.1:${port || 3000}/local/toqio`;
+    if (!process.env.TOQIO_WEBHOOK_BASE_URL)
+      process.env.TOQIO_WEBHOOK_BASE_URL = `http://127.0.0.1:${port || 3000}/local/toqio`;
     const gateway: Gateway = await startGateway({ port });
     stoppers.push(() => gateway.close());
     return { apiUrl: gateway.url, dynamodbEndpoint, sqsEndpoint, tables, queues, stop };

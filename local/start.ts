@@ -14,7 +14,7 @@ const stack = await startLocalStack({
   port,
   dynamodbPort: Number(process.env.DYNAMODB_PORT ?? 8000),
   sqsPort: Number(process.env.SQS_PORT ?? 9324),
-  dataDir: '.local/dynamodb',
+  dataDir: process.env.LOCAL_DATA_DIR ?? '.local/dynamodb',
   fresh,
 }).catch((error: Error) => {
   console.error(`tm-proxy could not start: ${error.message}`);
@@ -58,7 +58,7 @@ tm-proxy is running locally (ready in ${seconds} s${fresh ? ', fresh data' : ''}
   API (Toqio calls this)   ${stack.apiUrl}
     POST ${stack.apiUrl}/transaction/validate
     GET  ${stack.apiUrl}/health
-  DynamoDB Local           ${stack.dynamodbEndpoint}   data in .local/dynamodb
+  DynamoDB Local           ${stack.dynamodbEndpoint}   data in ${process.env.LOCAL_DATA_DIR ?? '.local/dynamodb'}
   SQS (fauxqs)             ${stack.sqsEndpoint}
   Toqio API key            ${header}: ${apiKey}
 

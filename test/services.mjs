@@ -6,7 +6,7 @@ export const startServices = () =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'local/services.ts'], {
       stdio: ['pipe', 'pipe', 'inherit'],
-      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+      env: process.env,
     });
     const timer = setTimeout(() => reject(new Error('local services did not start within 60 s')), 60_000);
     child.once('exit', (code) => reject(new Error(`local services exited early (${code})`)));

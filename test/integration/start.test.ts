@@ -1,0 +1,110 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../local/ports.js';
+import { aTransaction } from '../fixtures/transactions.js';
+import { TOQIO_KEY, validate } from './stack.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'tm-proxy-start-'));
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  // A failed test must not leave a system running: kill whatever group is still there.
+  for (const child of running) if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+interface Started {
+  child: ChildProcess;
+  apiUrl: string;
+  output: () => string;
+}
+
+/** Runs `npm start` as a user would, on free ports, until it prints its banner. */
+const npmStart = async (...args: string[]): Promise<Started> => {
+  const [port, dynamodbPort, sqsPort] = [await freePort(), await freePort(), await freePort()];
+  const child = spawn('npm', ['start', '--', ...args], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DYNAMODB_PORT: String(dynamodbPort),
+      SQS_PORT: String(sqsPort),
+      LOCAL_DATA_DIR: dataDir,
+      // The child is a new system: none of the test run's table names or endpoints leak into it.
+      DECISIONS_TABLE: '',
+      COUNTERS_TABLE: '',
+      DELIVERIES_QUEUE_URL: '',
+      DYNAMODB_ENDPOINT: '',
+      SQS_ENDPOINT: '',
+      TOQIO_WEBHOOK_BASE_URL: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, like a terminal's foreground job, so Ctrl-C can reach all of it.
+    detached: true,
+  });
+  running.add(child);
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not get ready:\n${output}`)), 40_000);
+    const check = setInterval(() => {
+      if (output.includes('Ctrl-C stops everything')) {
+        clearInterval(check);
+        clearTimeout(timer);
+        resolve();
+      }
+    }, 50);
+    child.once('exit', (code) => {
+      clearInterval(check);
+      clearTimeout(timer);
+      reject(new Error(`npm start exited with ${code}:\n${output}`));
+    });
+  });
+  return { child, apiUrl: `http://127.0.0.1:${port}`, output: () => output };
+};
+
+/** Sends Ctrl-C (SIGINT) to the whole process group, as a terminal does, and waits for exit. */
+const ctrlC = async (started: Started) => {
+  const exited = new Promise((resolve) => started.child.once('exit', resolve));
+  if (started.child.pid) process.kill(-started.child.pid, 'SIGINT');
+  await exited;
+  running.delete(started.child);
+};
+
+const javaProcessesUsing = (dir: string): string => {
+  try {
+    return execFileSync('pgrep', ['-f', dir], { encoding: 'utf8' }).trim();
+  } catch {
+    return ''; // pgrep exits 1 when nothing matches
+  }
+};
+
+describe('npm start', () => {
+  it('starts, prints how to call it, keeps data across restarts, and Ctrl-C leaves no Java behind', async () => {
+    const first = await npmStart('--fresh');
+    expect(first.output()).toMatch(/curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/transaction\/validate/);
+    expect(first.output()).toContain(`x-api-key: ${TOQIO_KEY}`);
+    expect(first.output()).toMatch(/ready in \d+(\.\d)? s/);
+    expect((await fetch(`${first.apiUrl}/health`)).status).toBe(200);
+    const payload = aTransaction({ baseTotal: 20000 });
+    expect((await validate(first.apiUrl, payload)).body.status).toBe('PENDING_EXTERNAL_APPROVAL');
+    await ctrlC(first);
+    expect(javaProcessesUsing(dataDir)).toBe('');
+
+    const second = await npmStart();
+    // The same id is answered from the stored decision: the data survived the restart.
+    const again = await validate(second.apiUrl, { ...payload, baseTotal: 1 });
+    expect(again.body.status).toBe('PENDING_EXTERNAL_APPROVAL');
+    await ctrlC(second);
+
+    const fresh = await npmStart('--fresh');
+    expect((await validate(fresh.apiUrl, { ...payload, baseTotal: 1 })).body.status).toBe('APPROVED');
+    await ctrlC(fresh);
+    expect(javaProcessesUsing(dataDir)).toBe('');
+  }, 150_000);
+});
