@@ -5,6 +5,8 @@
 export interface QueueSpec {
   id: string;
   envVar: string;
+  /** Variable naming the dead-letter queue's URL (functions that move messages there need it). */
+  dlqEnvVar: string;
   /** Seconds a received message stays hidden: at least 6x the consumer's timeout (AWS guidance). */
   visibilityTimeoutSeconds: number;
   retentionSeconds: number;
@@ -16,6 +18,7 @@ export const QUEUES = {
   deliveries: {
     id: 'Deliveries',
     envVar: 'DELIVERIES_QUEUE_URL',
+    dlqEnvVar: 'DELIVERIES_DLQ_URL',
     visibilityTimeoutSeconds: 90,
     retentionSeconds: 4 * 24 * 60 * 60,
     maxReceiveCount: 20,
@@ -25,3 +28,5 @@ export const QUEUES = {
 /** Dead-letter queues keep messages for the SQS maximum, 14 days. */
 export const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 export const dlqName = (queueName: string) => `${queueName}-dlq`;
+
+export type QueueKey = keyof typeof QUEUES;

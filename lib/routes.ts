@@ -1,4 +1,19 @@
+import type { QueueKey } from './queues.js';
 import type { TableKey } from './tables.js';
+
+/** What invokes a function: the HTTP API (routes below), a queue, a schedule, or its Function URL. */
+export type Trigger =
+  | { kind: 'http' }
+  | {
+      kind: 'sqs';
+      queue: QueueKey;
+      batchSize: number;
+      /** Caps parallel invocations so a backlog cannot flood a partner. */
+      maxConcurrency: number;
+      maxBatchingWindowSeconds: number;
+    }
+  | { kind: 'schedule'; everyMinutes: number }
+  | { kind: 'functionUrl' };
 
 /**
  * The one route table. The CDK stack creates a Lambda per function and an HTTP API route per
@@ -12,6 +27,9 @@ export interface FunctionSpec {
   timeoutSeconds: number;
   /** DynamoDB access this function needs: least privilege is derived from this. */
   tables: Partial<Record<TableKey, 'read' | 'readWrite'>>;
+  /** Queues it sends to ('send') or also moves to their DLQ ('sendWithDlq'). */
+  queues?: Partial<Record<QueueKey, 'send' | 'sendWithDlq'>>;
+  trigger: Trigger;
   /** Project files the bundle must carry (read at cold start). */
   assets?: string[];
 }
@@ -24,6 +42,7 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
     tables: { decisions: 'readWrite', counters: 'readWrite' },
     assets: ['rules'],
+    trigger: { kind: 'http' },
   },
   health: {
     entry: 'functions/handlers/health.ts',
@@ -32,10 +51,85 @@ export const FUNCTIONS = {
     timeoutSeconds: 5,
     tables: { decisions: 'read' },
     assets: ['rules'],
+    trigger: { kind: 'http' },
+  },
+  deliver: {
+    entry: 'functions/handlers/deliver.ts',
+    description: 'Sends outbound webhooks from the deliveries queue, with retries',
+    memoryMb: 512,
+    // The queue's visibility timeout (90 s) is at least 6x this, as AWS advises.
+    timeoutSeconds: 15,
+    tables: { deliveries: 'readWrite' },
+    queues: { deliveries: 'sendWithDlq' },
+    assets: ['rules'],
+    trigger: { kind: 'sqs', queue: 'deliveries', batchSize: 5, maxConcurrency: 5, maxBatchingWindowSeconds: 1 },
+  },
+  sweeper: {
+    entry: 'functions/handlers/sweeper.ts',
+    description: 'Re-enqueues deliveries whose queue message was lost',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    tables: { deliveries: 'readWrite' },
+    queues: { deliveries: 'send' },
+    assets: ['rules'],
+    trigger: { kind: 'schedule', everyMinutes: 1 },
+  },
+  admin: {
+    entry: 'functions/handlers/admin.ts',
+    description: 'Analyst and operator API and web UI (Function URL)',
+    memoryMb: 512,
+    timeoutSeconds: 15,
+    tables: { decisions: 'readWrite', deliveries: 'readWrite' },
+    queues: { deliveries: 'send' },
+    assets: ['rules'],
+    trigger: { kind: 'functionUrl' },
   },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
+
+/** Admin API routes (served by the admin function behind its Function URL). */
+export interface AdminRouteSpec {
+  method: RouteSpec['method'];
+  path: string;
+  /** Who may call it: analysts can read and act on cases, supervisors can do everything. */
+  role: 'analyst' | 'supervisor';
+  operation: string;
+  summary: string;
+}
+
+export const ADMIN_ROUTES = [
+  { method: 'GET', path: '/api/me', role: 'analyst', operation: 'whoAmI', summary: 'The caller and their role' },
+  {
+    method: 'GET',
+    path: '/api/deliveries',
+    role: 'analyst',
+    operation: 'listDeliveries',
+    summary: 'Deliveries by status (QUEUED, FAILED, DELIVERED, DEAD)',
+  },
+  {
+    method: 'GET',
+    path: '/api/deliveries/{deliveryId}',
+    role: 'analyst',
+    operation: 'getDelivery',
+    summary: 'One delivery with every attempt',
+  },
+  {
+    method: 'POST',
+    path: '/api/deliveries/{deliveryId}/retry',
+    role: 'supervisor',
+    operation: 'retryDelivery',
+    summary: 'Send a dead delivery again (a new round of retries)',
+  },
+  {
+    method: 'POST',
+    path: '/api/deliveries/retry-dead',
+    role: 'supervisor',
+    operation: 'retryDeadDeliveries',
+    summary: 'Send again every delivery that went dead since a time',
+  },
+] as const satisfies readonly AdminRouteSpec[];
+export type AdminOperation = (typeof ADMIN_ROUTES)[number]['operation'];
 
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';

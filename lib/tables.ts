@@ -27,6 +27,15 @@ export const TABLES = {
     ttlAttribute: 'expiresAt',
     indexes: [],
   },
+  deliveries: {
+    id: 'Deliveries',
+    envVar: 'DELIVERIES_TABLE',
+    partitionKey: 'deliveryId',
+    indexes: [
+      { name: 'byStatus', partitionKey: 'status', sortKey: 'dueAt' },
+      { name: 'bySubject', partitionKey: 'subject', sortKey: 'createdAt' },
+    ],
+  },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableKey = keyof typeof TABLES;

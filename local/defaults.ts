@@ -10,8 +10,9 @@ export const LOCAL_DEFAULTS = {
   ADMIN_TOKENS: 'ana:analyst:local-analyst-token-0001,sam:supervisor:local-supervisor-token-0001',
   ONEPIPE_CLIENT_SECRET: 'local-onepipe-client-secret',
   DELIVERY_RETRY_DELAYS: '5,15,60,300,900',
-  // Powertools: readable logs locally, no metrics namespace warnings.
+  // Powertools: readable logs locally; metrics are not published (there is no CloudWatch here).
   POWERTOOLS_DEV: 'true',
+  POWERTOOLS_METRICS_DISABLED: 'true',
   POWERTOOLS_METRICS_NAMESPACE: 'tm-proxy-local',
   LOG_LEVEL: 'WARN',
 } as const;

@@ -44,14 +44,31 @@ const send = (res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 };
 
-const findRoute = (method: string, path: string): { route: RouteSpec; params: Record<string, string> } | undefined => {
-  for (const route of ROUTES) {
+/** Which function serves a request, under which route key, with which path parameters. */
+export interface Resolved {
+  function: FunctionName;
+  routeKey: string;
+  params?: Record<string, string>;
+}
+export type Resolver = (method: string, path: string) => Resolved | undefined;
+
+/** API Gateway HTTP API: the route table decides. */
+export const httpApiResolver: Resolver = (method, path) => {
+  for (const route of ROUTES as readonly RouteSpec[]) {
     if (route.method !== method) continue;
     const params = matchPath(route.path, path);
-    if (params) return { route, params };
+    if (params) return { function: route.function, routeKey: `${route.method} ${route.path}`, params };
   }
   return undefined;
 };
+
+/** A Lambda Function URL: every path goes to its one function, route key `$default`. */
+export const functionUrlResolver =
+  (name: FunctionName): Resolver =>
+  () => ({ function: name, routeKey: '$default' });
+
+/** A local-only endpoint beside the routes (the Toqio sink); answers or returns false to pass. */
+export type LocalEndpoint = (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean> | boolean;
 
 export interface Gateway {
   url: string;
@@ -63,15 +80,22 @@ export interface Gateway {
  * The local stand-in for API Gateway HTTP API: matches the route table, builds a v2.0 event,
  * calls the handler module in-process and writes its structured result back.
  */
-export const startGateway = async (options: { port: number; host?: string }): Promise<Gateway> => {
+export const startGateway = async (options: {
+  port: number;
+  host?: string;
+  resolve?: Resolver;
+  local?: LocalEndpoint;
+}): Promise<Gateway> => {
+  const resolveRoute = options.resolve ?? httpApiResolver;
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = (req.method ?? 'GET').toUpperCase();
-      const match = findRoute(method, url.pathname);
-      if (!match) return send(res, 404, JSON.stringify({ message: 'Not Found' }));
       const body = await readBody(req);
       if (body === 'too-large') return send(res, 413, JSON.stringify({ message: 'Request Entity Too Large' }));
+      if (options.local && (await options.local(req, res, body))) return;
+      const match = resolveRoute(method, url.pathname);
+      if (!match) return send(res, 404, JSON.stringify({ message: 'Not Found' }));
       const headers = Object.fromEntries(
         Object.entries(req.headers).map(([key, value]) => [
           key,
@@ -84,13 +108,13 @@ export const startGateway = async (options: { port: number; host?: string }): Pr
         query: url.search.slice(1),
         headers,
         ...(body.length > 0 ? { body } : {}),
-        routeKey: `${match.route.method} ${match.route.path}`,
-        pathParameters: match.params,
+        routeKey: match.routeKey,
+        ...(match.params && Object.keys(match.params).length ? { pathParameters: match.params } : {}),
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       });
-      const spec = FUNCTIONS[match.route.function];
-      const handler = await loadHandler(match.route.function);
-      const result = await handler(event, lambdaContext(match.route.function, spec.timeoutSeconds));
+      const spec = FUNCTIONS[match.function];
+      const handler = await loadHandler(match.function);
+      const result = await handler(event, lambdaContext(match.function, spec.timeoutSeconds));
       if (typeof result === 'string' || result.statusCode === undefined) {
         return send(res, 200, typeof result === 'string' ? result : JSON.stringify(result));
       }

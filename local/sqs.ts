@@ -20,12 +20,18 @@ export const localSqsClient = (endpoint: string) =>
  * Creates every queue of lib/queues.ts with its DLQ and redrive policy, as the stack does.
  * CreateQueue with the same attributes is idempotent in SQS. Returns queue URLs by key.
  */
+export interface LocalQueue {
+  url: string;
+  arn: string;
+  dlqUrl: string;
+}
+
 export const createQueues = async (
   endpoint: string,
   names: Record<keyof typeof QUEUES, string>,
-): Promise<Record<keyof typeof QUEUES, string>> => {
+): Promise<Record<keyof typeof QUEUES, LocalQueue>> => {
   const client = localSqsClient(endpoint);
-  const urls = {} as Record<keyof typeof QUEUES, string>;
+  const urls = {} as Record<keyof typeof QUEUES, LocalQueue>;
   try {
     for (const [key, spec] of Object.entries(QUEUES) as [keyof typeof QUEUES, QueueSpec][]) {
       const dlq = await client.send(
@@ -47,8 +53,11 @@ export const createQueues = async (
           },
         }),
       );
-      if (!queue.QueueUrl) throw new Error(`queue ${names[key]} was not created`);
-      urls[key] = queue.QueueUrl;
+      if (!queue.QueueUrl || !dlq.QueueUrl) throw new Error(`queue ${names[key]} was not created`);
+      const arn = (
+        await client.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }))
+      ).Attributes?.QueueArn;
+      urls[key] = { url: queue.QueueUrl, arn: arn ?? '', dlqUrl: dlq.QueueUrl };
     }
   } finally {
     client.destroy();

@@ -1,16 +1,26 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { QUEUES } from '#lib/queues.js';
+import { FUNCTIONS, type FunctionName } from '#lib/routes.js';
 import { TABLES, type TableKey } from '#lib/tables.js';
 import { LOCAL_DEFAULTS } from './defaults.js';
 import { createTables, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb.js';
-import { type Gateway, startGateway } from './gateway.js';
+import { functionUrlResolver, type Gateway, startGateway } from './gateway.js';
 import { freePort } from './ports.js';
-import { createQueues, type LocalSqs, startLocalSqs } from './sqs.js';
+import { startScheduler } from './scheduler.js';
+import { createQueues, type LocalQueue, type LocalSqs, startLocalSqs } from './sqs.js';
+import { startSqsPoller } from './sqs-poller.js';
+import { type ReceivedWebhook, toqioSink } from './toqio-sink.js';
 
 export interface LocalStackOptions {
   /** API port (PORT); 0 picks a free one. */
   port?: number;
+  /** Admin Function URL port (ADMIN_PORT); 0 picks a free one. */
+  adminPort?: number;
+  /** Run the SQS consumers and schedules (default true); tests of one handler may turn them off. */
+  workers?: boolean;
+  /** Print each webhook the local Toqio sink receives. */
+  printWebhooks?: boolean;
   /** DynamoDB Local port; 0 picks a free one. */
   dynamodbPort?: number;
   sqsPort?: number;
@@ -27,10 +37,15 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   apiUrl: string;
+  adminUrl: string;
   dynamodbEndpoint: string;
   sqsEndpoint: string;
   tables: Record<TableKey, string>;
-  queues: Record<keyof typeof QUEUES, string>;
+  queues: Record<keyof typeof QUEUES, LocalQueue>;
+  /** Runs a scheduled function now (as its timer would). */
+  runScheduled(name: FunctionName): Promise<unknown>;
+  /** Webhooks the local Toqio sink received (when TOQIO_WEBHOOK_BASE_URL points at it). */
+  toqioWebhooks: ReceivedWebhook[];
   stop(): Promise<void>;
 }
 
@@ -79,14 +94,59 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     process.env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
     process.env.SQS_ENDPOINT = sqsEndpoint;
     for (const [key, spec] of Object.entries(TABLES)) process.env[spec.envVar] = tables[key as TableKey];
-    for (const [key, spec] of Object.entries(QUEUES)) process.env[spec.envVar] = queues[key as keyof typeof QUEUES];
+    for (const [key, spec] of Object.entries(QUEUES)) {
+      process.env[spec.envVar] = queues[key as keyof typeof QUEUES].url;
+      process.env[spec.dlqEnvVar] = queues[key as keyof typeof QUEUES].dlqUrl;
+    }
 
     const port = options.port ?? 3000;
-    if (!process.env.TOQIO_WEBHOOK_BASE_URL)
-      process.env.TOQIO_WEBHOOK_BASE_URL = `http://127.0.0.1:${port || 3000}/local/toqio`;
-    const gateway: Gateway = await startGateway({ port });
+    const sink = toqioSink(
+      () => (process.env.TOQIO_API_KEY_HEADER ?? 'x-api-key').toLowerCase(),
+      () => process.env.TOQIO_API_KEY ?? '',
+      !options.printWebhooks,
+    );
+    const gateway: Gateway = await startGateway({ port, local: sink.endpoint });
     stoppers.push(() => gateway.close());
-    return { apiUrl: gateway.url, dynamodbEndpoint, sqsEndpoint, tables, queues, stop };
+    if (!process.env.TOQIO_WEBHOOK_BASE_URL) process.env.TOQIO_WEBHOOK_BASE_URL = `${gateway.url}/local/toqio`;
+    const admin: Gateway = await startGateway({
+      port: options.adminPort ?? 3001,
+      resolve: functionUrlResolver('admin'),
+    });
+    stoppers.push(() => admin.close());
+
+    const schedulers = new Map<FunctionName, ReturnType<typeof startScheduler>>();
+    if (options.workers !== false) {
+      for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
+        const trigger = spec.trigger as (typeof FUNCTIONS)[FunctionName]['trigger'];
+        if (trigger.kind === 'sqs') {
+          const queue = queues[trigger.queue];
+          const poller = startSqsPoller({
+            endpoint: sqsEndpoint,
+            queueUrl: queue.url,
+            queueArn: queue.arn,
+            functionName: name,
+            batchSize: trigger.batchSize,
+            maxConcurrency: trigger.maxConcurrency,
+          });
+          stoppers.push(() => poller.stop());
+        } else if (trigger.kind === 'schedule') {
+          const scheduler = startScheduler(name, trigger.everyMinutes);
+          schedulers.set(name, scheduler);
+          stoppers.push(() => scheduler.stop());
+        }
+      }
+    }
+    return {
+      apiUrl: gateway.url,
+      adminUrl: admin.url,
+      dynamodbEndpoint,
+      sqsEndpoint,
+      tables,
+      queues,
+      toqioWebhooks: sink.received,
+      runScheduled: (name) => schedulers.get(name)?.runNow() ?? Promise.reject(new Error(`${name} is not scheduled`)),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

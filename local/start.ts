@@ -9,9 +9,12 @@ import { startLocalStack } from './stack.js';
 const started = Date.now();
 const fresh = process.argv.includes('--fresh');
 const port = Number(process.env.PORT ?? 3000);
+const adminPort = Number(process.env.ADMIN_PORT ?? 3001);
 
 const stack = await startLocalStack({
   port,
+  adminPort,
+  printWebhooks: true,
   dynamodbPort: Number(process.env.DYNAMODB_PORT ?? 8000),
   sqsPort: Number(process.env.SQS_PORT ?? 9324),
   dataDir: process.env.LOCAL_DATA_DIR ?? '.local/dynamodb',
@@ -25,7 +28,7 @@ let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
-  console.log(`\n${signal}: stopping tm-proxy (gateway, fauxqs, DynamoDB Local)…`);
+  console.log(`\n${signal}: stopping tm-proxy (gateways, queue workers, fauxqs, DynamoDB Local)…`);
   await stack.stop();
   process.exit(0);
 };
@@ -58,6 +61,9 @@ tm-proxy is running locally (ready in ${seconds} s${fresh ? ', fresh data' : ''}
   API (Toqio calls this)   ${stack.apiUrl}
     POST ${stack.apiUrl}/transaction/validate
     GET  ${stack.apiUrl}/health
+  Admin (Function URL)     ${stack.adminUrl}/api/deliveries?status=DEAD
+    tokens                 ${(process.env.ADMIN_TOKENS ?? '').split(',').join('  ')}
+  Toqio webhooks (local)   ${process.env.TOQIO_WEBHOOK_BASE_URL}   (received ones: GET ${stack.apiUrl}/local/toqio)
   DynamoDB Local           ${stack.dynamodbEndpoint}   data in ${process.env.LOCAL_DATA_DIR ?? '.local/dynamodb'}
   SQS (fauxqs)             ${stack.sqsEndpoint}
   Toqio API key            ${header}: ${apiKey}

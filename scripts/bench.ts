@@ -38,7 +38,7 @@ const run = async (total: number, concurrency: number, operation: (index: number
   return latencies;
 };
 
-const stack = await startLocalStack({ port: 0, prefix: `bench${Date.now()}` });
+const stack = await startLocalStack({ port: 0, adminPort: 0, prefix: `bench${Date.now()}` });
 process.env.LOG_LEVEL = 'ERROR';
 const example = JSON.parse(readFileSync('test/fixtures/seed-example.json', 'utf8')) as Record<string, unknown>;
 const apiKey = String(process.env.TOQIO_API_KEY);

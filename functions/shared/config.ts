@@ -44,7 +44,15 @@ export const ConfigSchema = z.object({
   SQS_ENDPOINT: z.url().optional(),
   DECISIONS_TABLE: z.string().min(3),
   COUNTERS_TABLE: z.string().min(3),
-  DELIVERIES_QUEUE_URL: z.string().optional(),
+  DELIVERIES_TABLE: z.string().min(3),
+  DELIVERIES_QUEUE_URL: z.string().min(1),
+  DELIVERIES_DLQ_URL: z.string().min(1),
+  /** Per-attempt HTTP timeout of outbound webhooks. */
+  DELIVERY_TIMEOUT_MS: positiveInt(10_000).pipe(z.number().max(60_000)),
+  /** The sweeper re-enqueues deliveries left QUEUED (or overdue) this long. */
+  SWEEPER_STALE_AFTER_SECONDS: positiveInt(60),
+  /** Standard Webhooks signing secret (optional); every webhook then carries webhook-signature. */
+  WEBHOOK_SIGNING_SECRET: z.string().min(24).optional(),
 
   TOQIO_API_KEY: z.string().min(16, 'must be at least 16 characters'),
   TOQIO_API_KEY_HEADER: z
@@ -88,7 +96,13 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
 };
 
 /** Names that may live in the secret (and only there in AWS). */
-export const SECRET_NAMES = ['TOQIO_API_KEY', 'ADMIN_TOKENS', 'ONEPIPE_CLIENT_SECRET', 'ONEPIPE_API_KEY'] as const;
+export const SECRET_NAMES = [
+  'TOQIO_API_KEY',
+  'ADMIN_TOKENS',
+  'ONEPIPE_CLIENT_SECRET',
+  'ONEPIPE_API_KEY',
+  'WEBHOOK_SIGNING_SECRET',
+] as const;
 
 let cached: Promise<Config> | undefined;
 

@@ -49,6 +49,37 @@ export const requireApiKey = (header: () => string, expected: () => string): Mid
   },
 });
 
+/**
+ * Reads a JSON object body and validates it: 413 over the limit, 400 for bad JSON, a non-object
+ * or schema errors (naming every field). Nothing has happened yet when this throws.
+ */
+export const parseJsonBody = <TSchema extends z.ZodType>(
+  raw: string,
+  schema: TSchema,
+  limit: number,
+): z.infer<TSchema> => {
+  if (Buffer.byteLength(raw, 'utf8') > limit) throw new PayloadTooLargeError(`Body exceeds ${limit} bytes`);
+  let parsedJson: unknown;
+  try {
+    parsedJson = JSON.parse(raw);
+  } catch {
+    throw new BadRequestError('Body is not valid JSON', 'INVALID_JSON');
+  }
+  if (typeof parsedJson !== 'object' || parsedJson === null || Array.isArray(parsedJson)) {
+    throw new BadRequestError('Body must be a JSON object', 'INVALID_BODY');
+  }
+  const result = schema.safeParse(parsedJson);
+  if (!result.success) {
+    const fields = fieldProblems(result.error);
+    throw new BadRequestError(
+      `Invalid fields: ${fields.map((field) => field.path).join(', ')}`,
+      'VALIDATION_FAILED',
+      fields,
+    );
+  }
+  return result.data;
+};
+
 export interface HttpRequest<TBody> {
   event: HttpEvent;
   context: Context;
@@ -65,7 +96,7 @@ export interface HttpHandlerOptions<TSchema extends z.ZodType | undefined> {
 }
 
 /**
- * The one factory for API Gateway HTTP API (v2) handlers: normalised headers, Powertools logger
+ * The one factory for API Gateway HTTP API (v2) and Lambda Function URL handlers (same event format): normalised headers, Powertools logger
  * context, size limit, JSON parsing, zod validation and the single error-to-status mapping.
  */
 export const httpHandler = <TSchema extends z.ZodType | undefined = undefined>(
@@ -87,30 +118,7 @@ export const httpHandler = <TSchema extends z.ZodType | undefined = undefined>(
     .use(options.use ?? [])
     .handler(async (event, context) => {
       const raw = rawBody(event);
-      let body: unknown;
-      if (options.body) {
-        const limit = options.maxBodyBytes?.() ?? 256 * 1024;
-        if (Buffer.byteLength(raw, 'utf8') > limit) throw new PayloadTooLargeError(`Body exceeds ${limit} bytes`);
-        let parsedJson: unknown;
-        try {
-          parsedJson = JSON.parse(raw);
-        } catch {
-          throw new BadRequestError('Body is not valid JSON', 'INVALID_JSON');
-        }
-        if (typeof parsedJson !== 'object' || parsedJson === null || Array.isArray(parsedJson)) {
-          throw new BadRequestError('Body must be a JSON object', 'INVALID_BODY');
-        }
-        const result = options.body.safeParse(parsedJson);
-        if (!result.success) {
-          const fields = fieldProblems(result.error);
-          throw new BadRequestError(
-            `Invalid fields: ${fields.map((field) => field.path).join(', ')}`,
-            'VALIDATION_FAILED',
-            fields,
-          );
-        }
-        body = result.data;
-      }
+      const body = options.body ? parseJsonBody(raw, options.body, options.maxBodyBytes?.() ?? 256 * 1024) : undefined;
       return handle({ event, context, body: body as never, raw });
     });
 };

@@ -1,6 +1,10 @@
-import { createDocumentClient, createSecretsClient } from '#adapters/aws-clients.js';
+import { createDocumentClient, createSecretsClient, createSqsClient } from '#adapters/aws-clients.js';
 import { decisionRepository } from '#adapters/decision-repository.js';
+import { deliveryQueue } from '#adapters/delivery-queue.js';
+import { deliveryRepository } from '#adapters/delivery-repository.js';
 import { secretFetcher } from '#adapters/secrets.js';
+import { webhookSender } from '#adapters/webhook-sender.js';
+import type { TargetSettings } from '#domain/delivery-targets.js';
 import { type Config, getConfig } from './config.js';
 import { logger } from './logger.js';
 import { loadRulesEngine } from './rules-loader.js';
@@ -20,9 +24,30 @@ const build = async () => {
     sqsEndpoint: config.SQS_ENDPOINT,
   };
   const documentClient = createDocumentClient(settings);
+  const sqsClient = createSqsClient(settings);
+  const targets: TargetSettings = {
+    toqio: {
+      baseUrl: config.TOQIO_WEBHOOK_BASE_URL,
+      apiKeyHeader: config.TOQIO_API_KEY_HEADER,
+      apiKey: config.TOQIO_API_KEY,
+    },
+    onepipe: {
+      listenerUrl: config.ONEPIPE_LISTENER_URL,
+      apiKey: config.ONEPIPE_API_KEY,
+      clientSecret: config.ONEPIPE_CLIENT_SECRET,
+    },
+    signingSecret: config.WEBHOOK_SIGNING_SECRET,
+  };
   return {
     config,
     documentClient,
+    deliveries: deliveryRepository(documentClient, config.DELIVERIES_TABLE),
+    deliveryQueue: deliveryQueue(sqsClient, {
+      queue: config.DELIVERIES_QUEUE_URL,
+      deadLetter: config.DELIVERIES_DLQ_URL,
+    }),
+    webhookSender: webhookSender(),
+    targets,
     decisions: decisionRepository(documentClient, {
       decisions: config.DECISIONS_TABLE,
       counters: config.COUNTERS_TABLE,

@@ -111,6 +111,13 @@ export class ProjectFunction extends NodejsFunction {
     return this;
   }
 
+  /** Grants consuming a queue (the event source also does this) and moving messages to its DLQ. */
+  bindDeadLetterQueue(dlq: IQueue, envVar: string): this {
+    dlq.grantSendMessages(this);
+    this.addEnvironment(envVar, dlq.queueUrl);
+    return this;
+  }
+
   /** Grants reading the secret and sets SECRETS_ARN (the config loader reads it at cold start). */
   bindSecret(secret: ISecret): this {
     secret.grantRead(this);

@@ -78,7 +78,7 @@ describe('TmProxyStack', () => {
 
   it('encrypts tables with a customer-managed key, with PITR, deletion protection and RETAIN', () => {
     const tables = template.findResources('AWS::DynamoDB::Table');
-    expect(Object.keys(tables)).toHaveLength(2);
+    expect(Object.keys(tables)).toHaveLength(3);
     for (const table of Object.values(tables)) {
       expect(table.DeletionPolicy).toBe('Retain');
       expect(table.Properties).toMatchObject({
@@ -151,12 +151,48 @@ describe('TmProxyStack', () => {
     const text = JSON.stringify(template.toJSON());
     expect(text).not.toMatch(/local-toqio-api-key|local-analyst-token/);
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'INTERNAL_SIGNING_KEY' }),
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'WEBHOOK_SIGNING_SECRET' }),
     });
   });
 
-  it('outputs the API URL for Toqio and the secret to fill', () => {
-    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(expect.arrayContaining(['ApiUrl', 'SecretName']));
+  it('consumes the deliveries queue in batches, reporting item failures, with capped concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+      MaximumBatchingWindowInSeconds: 1,
+    });
+  });
+
+  it('lets only the deliver function move messages to the DLQ, and keeps validate off the queues', () => {
+    const deliver = actionsOf('DeliverFunction');
+    expect(deliver).toEqual(expect.arrayContaining(['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+    expect(actionsOf('ValidateFunction').filter((action) => action.startsWith('sqs:'))).toEqual([]);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    const dlqSenders = policies.filter((policy) => {
+      const text = JSON.stringify(policy.Properties.PolicyDocument);
+      return text.includes('sqs:SendMessage') && /DeliveriesDlq/.test(text);
+    });
+    expect(dlqSenders.map((policy) => JSON.stringify(policy.Properties.Roles))).toEqual([
+      expect.stringContaining('DeliverFunctionRole'),
+    ]);
+  });
+
+  it('runs the sweeper every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+  });
+
+  it('serves the admin function on a Function URL with no cross-origin access', () => {
+    const urls = Object.values(template.findResources('AWS::Lambda::Url'));
+    expect(urls).toHaveLength(1);
+    expect(urls[0]?.Properties.AuthType).toBe('NONE');
+    expect(urls[0]?.Properties.Cors).toBeUndefined();
+  });
+
+  it('outputs the API URL for Toqio, the admin URL and the secret to fill', () => {
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
+      expect.arrayContaining(['AdminUrl', 'ApiUrl', 'SecretName']),
+    );
     expect(stack.api.url).toBeDefined();
   });
 });

@@ -14,6 +14,7 @@ beforeAll(async () => {
   process.env.VALIDATE_BUDGET_MS = String(BUDGET_MS);
   stack = await startLocalStack({
     port: 0,
+    adminPort: 0,
     prefix: `degraded${Date.now()}`,
     dynamodbEndpoint: storage.url,
     sqsEndpoint: String(process.env.TEST_SQS_ENDPOINT),

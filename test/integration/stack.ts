@@ -11,7 +11,13 @@ export const startTestStack = (): Promise<LocalStack> => {
   const dynamodbEndpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   const sqsEndpoint = process.env.TEST_SQS_ENDPOINT;
   if (!dynamodbEndpoint || !sqsEndpoint) throw new Error('run through jest: the global setup starts the services');
-  return startLocalStack({ port: 0, prefix: `t${randomUUID().slice(0, 8)}`, dynamodbEndpoint, sqsEndpoint });
+  return startLocalStack({
+    port: 0,
+    adminPort: 0,
+    prefix: `t${randomUUID().slice(0, 8)}`,
+    dynamodbEndpoint,
+    sqsEndpoint,
+  });
 };
 
 export const testDocumentClient = () =>

@@ -22,18 +22,26 @@ interface Started {
 
 /** Runs `npm start` as a user would, on free ports, until it prints its banner. */
 const npmStart = async (...args: string[]): Promise<Started> => {
-  const [port, dynamodbPort, sqsPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, adminPort, dynamodbPort, sqsPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const child = spawn('npm', ['start', '--', ...args], {
     env: {
       ...process.env,
       PORT: String(port),
+      ADMIN_PORT: String(adminPort),
       DYNAMODB_PORT: String(dynamodbPort),
       SQS_PORT: String(sqsPort),
       LOCAL_DATA_DIR: dataDir,
       // The child is a new system: none of the test run's table names or endpoints leak into it.
       DECISIONS_TABLE: '',
       COUNTERS_TABLE: '',
+      DELIVERIES_TABLE: '',
       DELIVERIES_QUEUE_URL: '',
+      DELIVERIES_DLQ_URL: '',
       DYNAMODB_ENDPOINT: '',
       SQS_ENDPOINT: '',
       TOQIO_WEBHOOK_BASE_URL: '',

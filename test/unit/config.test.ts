@@ -3,6 +3,9 @@ import { ConfigError, parseConfig } from '../../functions/shared/config.js';
 const valid = {
   DECISIONS_TABLE: 'decisions',
   COUNTERS_TABLE: 'counters',
+  DELIVERIES_TABLE: 'deliveries',
+  DELIVERIES_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries',
+  DELIVERIES_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries-dlq',
   TOQIO_API_KEY: 'a-key-of-sixteen-chars',
   TOQIO_WEBHOOK_BASE_URL: 'https://core.sandbox.toq.io/webhooks/integration/acme',
 };

@@ -1,0 +1,165 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { DeliveryStore } from '#domain/deliver-webhook.js';
+import type { Delivery, DeliveryStatus } from '#domain/delivery.js';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** A page of a listing; the cursor is opaque to callers (base64url of DynamoDB's LastEvaluatedKey). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export const encodeCursor = (key: Record<string, unknown> | undefined): string | null =>
+  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+
+export const decodeCursor = (cursor: string | undefined): Record<string, unknown> | undefined => {
+  if (!cursor) return undefined;
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return typeof key === 'object' && key !== null ? (key as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const strip = (item: Record<string, unknown> | undefined): Delivery | undefined => {
+  if (!item) return undefined;
+  const { leaseToken: _token, leaseUntil: _until, ...delivery } = item;
+  return delivery as unknown as Delivery;
+};
+
+/** Delivery records in DynamoDB: the outbox item, the lease, attempts and the listings. */
+export const deliveryRepository = (client: DynamoDBDocumentClient, table: string) => {
+  const store: DeliveryStore = {
+    async acquireLease(deliveryId, leaseToken, now, leaseUntil) {
+      const at = now.toISOString();
+      try {
+        const result = await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { deliveryId },
+            // dueAt follows the lease, so a worker that dies mid-send is found by the sweeper afterwards.
+            UpdateExpression: 'SET leaseToken = :token, leaseUntil = :until, dueAt = :until',
+            ConditionExpression:
+              'attribute_exists(deliveryId) AND #s IN (:queued, :failed) ' +
+              'AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now) ' +
+              'AND (attribute_not_exists(nextAttemptAt) OR nextAttemptAt <= :soon)',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: {
+              ':token': leaseToken,
+              ':until': leaseUntil.toISOString(),
+              ':now': at,
+              // A message may arrive a little early (SQS delays are whole seconds, jittered).
+              ':soon': new Date(now.getTime() + 5000).toISOString(),
+              ':queued': 'QUEUED',
+              ':failed': 'FAILED',
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return strip(result.Attributes);
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return undefined;
+        throw error;
+      }
+    },
+
+    async saveAttempt(delivery, leaseToken) {
+      await client.send(
+        new PutCommand({
+          TableName: table,
+          Item: delivery,
+          ConditionExpression: 'leaseToken = :token',
+          ExpressionAttributeValues: { ':token': leaseToken },
+        }),
+      );
+    },
+  };
+
+  return {
+    ...store,
+
+    /** The Put that writes a new delivery inside a business transaction (the outbox). */
+    outboxItem(delivery: Delivery): TransactItem {
+      return {
+        Put: { TableName: table, Item: delivery, ConditionExpression: 'attribute_not_exists(deliveryId)' },
+      };
+    },
+
+    async get(deliveryId: string): Promise<Delivery | undefined> {
+      const result = await client.send(new GetCommand({ TableName: table, Key: { deliveryId }, ConsistentRead: true }));
+      return strip(result.Item);
+    },
+
+    /** Deliveries with a status, by due time; `before`/`since` bound dueAt. */
+    async listByStatus(
+      status: DeliveryStatus,
+      options: { limit?: number; cursor?: string; before?: string; since?: string; newestFirst?: boolean } = {},
+    ): Promise<Page<Delivery>> {
+      const range = options.before
+        ? { expression: ' AND dueAt < :bound', value: options.before }
+        : options.since
+          ? { expression: ' AND dueAt >= :bound', value: options.since }
+          : undefined;
+      const startKey = decodeCursor(options.cursor);
+      const result = await client.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: 'byStatus',
+          KeyConditionExpression: `#s = :s${range?.expression ?? ''}`,
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': status, ...(range ? { ':bound': range.value } : {}) },
+          ScanIndexForward: !options.newestFirst,
+          Limit: options.limit ?? 50,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      return {
+        items: (result.Items ?? []).map((item) => strip(item) as Delivery),
+        nextCursor: encodeCursor(result.LastEvaluatedKey),
+      };
+    },
+
+    /** Every delivery about one subject (a transaction), oldest first. */
+    async listBySubject(subject: string): Promise<Delivery[]> {
+      const result = await client.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: 'bySubject',
+          KeyConditionExpression: 'subject = :s',
+          ExpressionAttributeValues: { ':s': subject },
+        }),
+      );
+      return (result.Items ?? []).map((item) => strip(item) as Delivery);
+    },
+
+    /** Replaces a record only if it still has the status we read (manual retry, sweeper touch). */
+    async replaceIfStatus(delivery: Delivery, expected: DeliveryStatus, expectedUpdatedAt: string): Promise<boolean> {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: table,
+            Item: delivery,
+            ConditionExpression: '#s = :expected AND updatedAt = :updatedAt',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':expected': expected, ':updatedAt': expectedUpdatedAt },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+  };
+};
+export type DeliveryRepository = ReturnType<typeof deliveryRepository>;

@@ -1,0 +1,69 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { Delivery, DeliveryTarget } from './delivery.js';
+
+/** Partner settings the registry needs; secrets arrive from configuration, never from a record. */
+export interface TargetSettings {
+  toqio: { baseUrl: string; apiKeyHeader: string; apiKey: string };
+  onepipe?: { listenerUrl?: string | undefined; apiKey?: string | undefined; clientSecret?: string | undefined };
+  /** Standard Webhooks signing secret; when set every request carries webhook-signature. */
+  signingSecret?: string | undefined;
+}
+
+export interface OutboundRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export class TargetNotConfiguredError extends Error {
+  override name = 'TargetNotConfiguredError';
+}
+
+/** OnePipe's signature: lower-case hex MD5 of `<request_ref>;<client secret>`. */
+export const onepipeSignature = (requestRef: string, clientSecret: string): string =>
+  createHash('md5').update(`${requestRef};${clientSecret}`).digest('hex');
+
+type TargetBuilder = (delivery: Delivery, settings: TargetSettings) => Omit<OutboundRequest, 'body'>;
+
+/** The one registry of where each partner's webhooks go and how they are authenticated. */
+const TARGETS: Record<DeliveryTarget, TargetBuilder> = {
+  toqio: (delivery, { toqio }) => ({
+    url: `${toqio.baseUrl.replace(/\/+$/, '')}/webhookType/${encodeURIComponent(delivery.type)}`,
+    headers: { [toqio.apiKeyHeader]: toqio.apiKey },
+  }),
+  onepipe: (delivery, { onepipe }) => {
+    if (!onepipe?.listenerUrl || !onepipe.apiKey || !onepipe.clientSecret) {
+      throw new TargetNotConfiguredError('OnePipe listener URL, API key and client secret must all be configured');
+    }
+    const { request_ref: requestRef } = JSON.parse(delivery.payload) as { request_ref?: string };
+    if (!requestRef) throw new TargetNotConfiguredError('OnePipe payload has no request_ref');
+    return {
+      url: onepipe.listenerUrl,
+      headers: {
+        authorization: `Bearer ${onepipe.apiKey}`,
+        signature: onepipeSignature(requestRef, onepipe.clientSecret),
+      },
+    };
+  },
+};
+
+/**
+ * The HTTP request for one attempt. Every attempt of a delivery carries the same webhook-id
+ * (Standard Webhooks naming) so receivers can drop duplicates.
+ */
+export const buildRequest = (delivery: Delivery, settings: TargetSettings, now: Date): OutboundRequest => {
+  const target = TARGETS[delivery.target](delivery, settings);
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'tm-proxy-webhooks/1',
+    'webhook-id': delivery.deliveryId,
+    'webhook-timestamp': timestamp,
+    ...target.headers,
+  };
+  if (settings.signingSecret) {
+    const signed = `${delivery.deliveryId}.${timestamp}.${delivery.payload}`;
+    headers['webhook-signature'] = `v1,${createHmac('sha256', settings.signingSecret).update(signed).digest('base64')}`;
+  }
+  return { url: target.url, headers, body: delivery.payload };
+};

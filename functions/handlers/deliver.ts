@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { deliverWebhook } from '#domain/deliver-webhook.js';
+import { DeliveryMessageSchema } from '#domain/delivery.js';
+import { logger } from '#shared/logger.js';
+import { metrics } from '#shared/metrics.js';
+import { sqsHandler } from '#shared/sqs.js';
+import { wiring } from '#shared/wiring.js';
+
+const deps = await wiring();
+
+/** Consumes the deliveries queue: one attempt per due delivery, then retry, DLQ or done. */
+export const handler = sqsHandler(DeliveryMessageSchema, async (message) => {
+  logger.appendKeys({ deliveryId: message.deliveryId });
+  const result = await deliverWebhook(message, {
+    store: deps.deliveries,
+    queue: deps.deliveryQueue,
+    sender: deps.webhookSender,
+    settings: deps.targets,
+    retryDelays: deps.config.DELIVERY_RETRY_DELAYS,
+    timeoutMs: deps.config.DELIVERY_TIMEOUT_MS,
+    newLeaseToken: randomUUID,
+  });
+  if (result.kind !== 'attempted') {
+    // A redelivered or early message: counted, so a storm of duplicates shows on the dashboard.
+    metrics.addMetric(`webhook_message_${result.kind}`, MetricUnit.Count, 1);
+    return logger.info(`delivery ${result.kind}`);
+  }
+  const { attempt } = result;
+  metrics.addDimension('target', result.target);
+  metrics.addMetric(`webhook_${attempt.outcome}`, MetricUnit.Count, 1);
+  metrics.addMetric('webhook_latency', MetricUnit.Milliseconds, attempt.latencyMs);
+  const log = attempt.outcome === 'dead' ? logger.error.bind(logger) : logger.info.bind(logger);
+  log('delivery attempt', { attempt, status: result.delivery.status, reason: result.delivery.deadReason });
+});
