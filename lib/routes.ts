@@ -26,12 +26,15 @@ export interface FunctionSpec {
   memoryMb: number;
   timeoutSeconds: number;
   /** DynamoDB access this function needs: least privilege is derived from this. */
-  tables: Partial<Record<TableKey, 'read' | 'readWrite'>>;
+  /** 'append' allows putting and reading items only (the append-only history). */
+  tables: Partial<Record<TableKey, 'read' | 'readWrite' | 'append'>>;
   /** Queues it sends to ('send') or also moves to their DLQ ('sendWithDlq'). */
   queues?: Partial<Record<QueueKey, 'send' | 'sendWithDlq'>>;
   trigger: Trigger;
   /** Project files the bundle must carry (read at cold start). */
   assets?: string[];
+  /** The bundle also carries the built web UI (ui-dist/), which this function serves. */
+  servesUi?: boolean;
 }
 
 export const FUNCTIONS = {
@@ -40,7 +43,7 @@ export const FUNCTIONS = {
     description: 'Decides Toqio outbound payments (POST /transaction/validate)',
     memoryMb: 1024,
     timeoutSeconds: 10,
-    tables: { decisions: 'readWrite', counters: 'readWrite' },
+    tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append' },
     assets: ['rules'],
     trigger: { kind: 'http' },
   },
@@ -59,7 +62,7 @@ export const FUNCTIONS = {
     memoryMb: 512,
     // The queue's visibility timeout (90 s) is at least 6x this, as AWS advises.
     timeoutSeconds: 15,
-    tables: { deliveries: 'readWrite' },
+    tables: { deliveries: 'readWrite', history: 'append' },
     queues: { deliveries: 'sendWithDlq' },
     assets: ['rules'],
     trigger: { kind: 'sqs', queue: 'deliveries', batchSize: 5, maxConcurrency: 5, maxBatchingWindowSeconds: 1 },
@@ -79,10 +82,21 @@ export const FUNCTIONS = {
     description: 'Analyst and operator API and web UI (Function URL)',
     memoryMb: 512,
     timeoutSeconds: 15,
-    tables: { decisions: 'readWrite', deliveries: 'readWrite' },
+    tables: { decisions: 'readWrite', deliveries: 'readWrite', history: 'append' },
     queues: { deliveries: 'send' },
     assets: ['rules'],
+    servesUi: true,
     trigger: { kind: 'functionUrl' },
+  },
+  expireCases: {
+    entry: 'functions/handlers/expire-cases.ts',
+    description: 'Closes pending cases older than PENDING_SLA with the configured policy',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    tables: { decisions: 'readWrite', deliveries: 'readWrite', history: 'append' },
+    queues: { deliveries: 'send' },
+    assets: ['rules'],
+    trigger: { kind: 'schedule', everyMinutes: 1 },
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -100,6 +114,48 @@ export interface AdminRouteSpec {
 
 export const ADMIN_ROUTES = [
   { method: 'GET', path: '/api/me', role: 'analyst', operation: 'whoAmI', summary: 'The caller and their role' },
+  {
+    method: 'GET',
+    path: '/api/cases',
+    role: 'analyst',
+    operation: 'listCases',
+    summary: 'The case queue, oldest first, with status, amount, rule, customer and age filters',
+  },
+  {
+    method: 'GET',
+    path: '/api/cases/{transactionId}',
+    role: 'analyst',
+    operation: 'getCase',
+    summary: 'A case: transaction, facts, reasons, customer history, notes, history and webhook deliveries',
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/{transactionId}/claim',
+    role: 'analyst',
+    operation: 'claimCase',
+    summary: 'Take a case',
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/{transactionId}/release',
+    role: 'analyst',
+    operation: 'releaseCase',
+    summary: 'Give a case back to the queue',
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/{transactionId}/notes',
+    role: 'analyst',
+    operation: 'addCaseNote',
+    summary: 'Add a note to a case',
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/{transactionId}/decision',
+    role: 'analyst',
+    operation: 'decideCase',
+    summary: 'Approve or reject (four-eyes at or above FOUR_EYES_THRESHOLD)',
+  },
   {
     method: 'GET',
     path: '/api/deliveries',

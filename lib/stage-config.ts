@@ -12,6 +12,12 @@ export const StageConfigSchema = z.object({
   throttle: z
     .object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() })
     .default({ rateLimit: 50, burstLimit: 100 }),
+  fourEyesThreshold: z.number().positive().default(100_000),
+  pendingSla: z
+    .string()
+    .regex(/^\d+(s|m|h|d)$/)
+    .default('24h'),
+  pendingSlaPolicy: z.enum(['REJECTED', 'APPROVED']).default('REJECTED'),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 export type StageConfig = z.infer<typeof StageConfigSchema>;

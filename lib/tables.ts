@@ -18,13 +18,24 @@ export const TABLES = {
     id: 'Decisions',
     envVar: 'DECISIONS_TABLE',
     partitionKey: 'transactionId',
-    indexes: [{ name: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' }],
+    indexes: [
+      { name: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' },
+      { name: 'byCustomer', partitionKey: 'customer', sortKey: 'createdAt' },
+    ],
   },
   counters: {
     id: 'Counters',
     envVar: 'COUNTERS_TABLE',
     partitionKey: 'pk',
     ttlAttribute: 'expiresAt',
+    indexes: [],
+  },
+  /** Append-only case history: functions may put and read entries, never update or delete them. */
+  history: {
+    id: 'History',
+    envVar: 'HISTORY_TABLE',
+    partitionKey: 'transactionId',
+    sortKey: 'entryId',
     indexes: [],
   },
   deliveries: {

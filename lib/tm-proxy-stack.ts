@@ -57,12 +57,15 @@ export class TmProxyStack extends Stack {
       TOQIO_WEBHOOK_BASE_URL: config.toqioWebhookBaseUrl,
       TOQIO_API_KEY_HEADER: config.toqioApiKeyHeader,
       VALIDATE_BUDGET_MS: String(config.validateBudgetMs),
+      FOUR_EYES_THRESHOLD: String(config.fourEyesThreshold),
+      PENDING_SLA: config.pendingSla,
+      PENDING_SLA_POLICY: config.pendingSlaPolicy,
       LOG_LEVEL: config.logLevel,
     };
     const functions = {} as Record<FunctionName, ProjectFunction>;
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
       const fn = new ProjectFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, { spec, environment });
-      for (const [table, access] of Object.entries(spec.tables) as [TableKey, 'read' | 'readWrite'][]) {
+      for (const [table, access] of Object.entries(spec.tables) as [TableKey, 'read' | 'readWrite' | 'append'][]) {
         fn.bindTable(data.tables[table], TABLES[table].envVar, access);
       }
       for (const [queue, access] of Object.entries((spec as FunctionSpec).queues ?? {}) as [

@@ -81,8 +81,9 @@ export const createTables = async (endpoint: string, names: Record<TableKey, str
   try {
     for (const [key, spec] of Object.entries(TABLES) as [TableKey, (typeof TABLES)[TableKey]][]) {
       const TableName = names[key];
-      const attributes = new Set<string>([spec.partitionKey]);
-      for (const index of spec.indexes) {
+      const sortKey = 'sortKey' in spec ? spec.sortKey : undefined;
+      const attributes = new Set<string>([spec.partitionKey, ...(sortKey ? [sortKey] : [])]);
+      for (const index of spec.indexes as readonly { partitionKey: string; sortKey: string }[]) {
         attributes.add(index.partitionKey);
         attributes.add(index.sortKey);
       }
@@ -91,11 +92,16 @@ export const createTables = async (endpoint: string, names: Record<TableKey, str
           new CreateTableCommand({
             TableName,
             BillingMode: 'PAY_PER_REQUEST',
-            KeySchema: [{ AttributeName: spec.partitionKey, KeyType: 'HASH' }],
+            KeySchema: [
+              { AttributeName: spec.partitionKey, KeyType: 'HASH' },
+              ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
+            ],
             AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
             ...(spec.indexes.length
               ? {
-                  GlobalSecondaryIndexes: spec.indexes.map((index) => ({
+                  GlobalSecondaryIndexes: (
+                    spec.indexes as readonly { name: string; partitionKey: string; sortKey: string }[]
+                  ).map((index) => ({
                     IndexName: index.name,
                     KeySchema: [
                       { AttributeName: index.partitionKey, KeyType: 'HASH' },

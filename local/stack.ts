@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { QUEUES } from '#lib/queues.js';
 import { FUNCTIONS, type FunctionName } from '#lib/routes.js';
 import { TABLES, type TableKey } from '#lib/tables.js';
+import { buildUi } from './build-ui.js';
 import { LOCAL_DEFAULTS } from './defaults.js';
 import { createTables, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb.js';
 import { functionUrlResolver, type Gateway, startGateway } from './gateway.js';
@@ -21,6 +22,8 @@ export interface LocalStackOptions {
   workers?: boolean;
   /** Print each webhook the local Toqio sink receives. */
   printWebhooks?: boolean;
+  /** Where the web UI is built for the admin function (default .local/ui-<prefix>). */
+  uiDir?: string;
   /** DynamoDB Local port; 0 picks a free one. */
   dynamodbPort?: number;
   sqsPort?: number;
@@ -99,6 +102,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       process.env[spec.dlqEnvVar] = queues[key as keyof typeof QUEUES].dlqUrl;
     }
 
+    process.env.UI_DIR = await buildUi(options.uiDir ?? `.local/ui-${prefix}`);
     const port = options.port ?? 3000;
     const sink = toqioSink(
       () => (process.env.TOQIO_API_KEY_HEADER ?? 'x-api-key').toLowerCase(),

@@ -8,6 +8,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { historyEntry } from '#domain/cases.js';
 import { toAnswer, type ValidateAnswer } from '#domain/decision.js';
 import type { DecisionStatus } from '#domain/rules.js';
 import type { DecisionStore } from '#domain/validate-payment.js';
@@ -18,6 +19,7 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 export interface DecisionTables {
   decisions: string;
   counters: string;
+  history: string;
 }
 
 const customerKey = (customer: string) => `cust#${customer}`;
@@ -97,6 +99,7 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
       const { decision } = input;
       const { tx: _tx, ...facts } = decision.facts;
       const now = decision.decidedAt;
+      const isCase = decision.status === 'PENDING_EXTERNAL_APPROVAL';
       const items: TransactItem[] = [
         {
           Put: {
@@ -114,6 +117,11 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
               hits: decision.evaluation.hits,
               ruleErrors: decision.evaluation.errors,
               ruleSetVersion: decision.evaluation.ruleSetVersion,
+              ruleIds: decision.evaluation.hits.map((hit) => hit.rule),
+              version: 1,
+              // A pending payment opens a case for the analysts.
+              reviewStage: isCase ? 'FIRST' : 'FINAL',
+              ...(isCase ? { caseOpenedAt: now } : {}),
               facts,
               transaction: decision.transaction,
               rawJson: input.rawJson,
@@ -123,6 +131,16 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
           },
         },
       ];
+      if (isCase) {
+        const created = historyEntry(decision, {
+          action: 'CREATED',
+          actor: 'system:rules',
+          now: new Date(now),
+          after: { status: decision.status, reviewStage: 'FIRST', claimedBy: null },
+          details: { reasons: decision.reasons, ruleSetVersion: decision.evaluation.ruleSetVersion },
+        });
+        items.push({ Put: { TableName: tables.history, Item: created } });
+      }
       const customer = decision.transaction.customer;
       const beneficiary = decision.transaction.beneficiaryKey;
       if (input.customerChange) items.push(counterUpdate(tables.counters, customerKey(customer), input.customerChange));

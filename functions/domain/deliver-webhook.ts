@@ -43,6 +43,8 @@ export interface DeliverDeps {
   now?: () => Date;
   random?: () => number;
   newLeaseToken: () => string;
+  /** Told once a delivery got its 2xx (the case history records it). */
+  onDelivered?: (delivery: Delivery) => Promise<void>;
 }
 
 export type DeliverResult =
@@ -86,6 +88,8 @@ export const deliverWebhook = async (message: DeliveryMessage, deps: DeliverDeps
   if (outcome.retryInSeconds !== undefined) {
     const next = scheduleMessage(delivery.deliveryId, outcome.retryInSeconds, now);
     await deps.queue.send(next.message, next.delaySeconds);
+  } else if (outcome.delivery.status === 'DELIVERED') {
+    await deps.onDelivered?.(outcome.delivery);
   } else if (outcome.delivery.status === 'DEAD') {
     await deps.queue.sendToDeadLetter({
       deliveryId: delivery.deliveryId,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { historyEntry } from '#domain/cases.js';
 import { deliverWebhook } from '#domain/deliver-webhook.js';
 import { DeliveryMessageSchema } from '#domain/delivery.js';
 import { logger } from '#shared/logger.js';
@@ -20,6 +21,18 @@ export const handler = sqsHandler(DeliveryMessageSchema, async (message) => {
     retryDelays: deps.config.DELIVERY_RETRY_DELAYS,
     timeoutMs: deps.config.DELIVERY_TIMEOUT_MS,
     newLeaseToken: randomUUID,
+    onDelivered: async (delivery) => {
+      const entry = historyEntry(
+        { transactionId: delivery.subject },
+        {
+          action: 'DELIVERED',
+          actor: `system:${delivery.target}`,
+          now: new Date(),
+          details: { deliveryId: delivery.deliveryId, type: delivery.type, attempts: delivery.attemptCount },
+        },
+      );
+      await deps.cases.appendHistory(entry);
+    },
   });
   if (result.kind !== 'attempted') {
     // A redelivered or early message: counted, so a storm of duplicates shows on the dashboard.

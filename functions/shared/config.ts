@@ -12,6 +12,17 @@ const csvNumbers = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** A duration as `90s`, `30m`, `24h` or `7d`, in milliseconds. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .regex(/^\d+(s|m|h|d)$/, 'must be a duration like 90s, 30m, 24h or 7d')
+    .default(fallback)
+    .transform(
+      (value) =>
+        Number(value.slice(0, -1)) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[value.slice(-1) as 's'],
+    );
+
 export const ADMIN_ROLES = ['analyst', 'supervisor'] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];
 
@@ -45,6 +56,7 @@ export const ConfigSchema = z.object({
   DECISIONS_TABLE: z.string().min(3),
   COUNTERS_TABLE: z.string().min(3),
   DELIVERIES_TABLE: z.string().min(3),
+  HISTORY_TABLE: z.string().min(3),
   DELIVERIES_QUEUE_URL: z.string().min(1),
   DELIVERIES_DLQ_URL: z.string().min(1),
   /** Per-attempt HTTP timeout of outbound webhooks. */
@@ -69,6 +81,16 @@ export const ConfigSchema = z.object({
   SECRETS_ARN: z.string().optional(),
   DELIVERY_RETRY_DELAYS: csvNumbers.default([30, 120, 600, 1800, 3600, 7200, 21600, 43200]),
 
+  /** Base amount at or above which a case needs two people (four-eyes). */
+  FOUR_EYES_THRESHOLD: z.coerce.number().positive().default(100_000),
+  /** How long a payment may stay pending before the sweeper closes it. */
+  PENDING_SLA: duration('24h'),
+  /** What an expired case becomes. */
+  PENDING_SLA_POLICY: z.enum(['REJECTED', 'APPROVED']).default('REJECTED'),
+  /** Cases this close to the SLA are shown at risk (default: the last fifth of the SLA). */
+  PENDING_SLA_WARNING: duration('0s'),
+  /** Where the admin function finds the built web UI (index.html, app.js). */
+  UI_DIR: z.string().default('ui-dist'),
   RULES_FILE: z.string().default('rules/default.yaml'),
   VALIDATE_BUDGET_MS: positiveInt(2000).pipe(z.number().max(25000, 'must stay below the API Gateway limit')),
   /** What a payment gets when storage fails. Only REJECTED: an approval is never answered unless stored. */
@@ -79,6 +101,10 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** The at-risk window: PENDING_SLA_WARNING, or the last fifth of the SLA when it is not set. */
+export const slaWarningMs = (config: Pick<Config, 'PENDING_SLA' | 'PENDING_SLA_WARNING'>) =>
+  config.PENDING_SLA_WARNING > 0 ? config.PENDING_SLA_WARNING : config.PENDING_SLA / 5;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

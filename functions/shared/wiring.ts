@@ -1,4 +1,5 @@
 import { createDocumentClient, createSecretsClient, createSqsClient } from '#adapters/aws-clients.js';
+import { caseRepository } from '#adapters/case-repository.js';
 import { decisionRepository } from '#adapters/decision-repository.js';
 import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
@@ -51,6 +52,12 @@ const build = async () => {
     decisions: decisionRepository(documentClient, {
       decisions: config.DECISIONS_TABLE,
       counters: config.COUNTERS_TABLE,
+      history: config.HISTORY_TABLE,
+    }),
+    cases: caseRepository(documentClient, {
+      decisions: config.DECISIONS_TABLE,
+      history: config.HISTORY_TABLE,
+      deliveries: config.DELIVERIES_TABLE,
     }),
     rules: loadRulesEngine(config.RULES_FILE),
   };

@@ -23,6 +23,7 @@ export class Data extends Construct {
     for (const [name, spec] of Object.entries(TABLES) as [TableKey, (typeof TABLES)[TableKey]][]) {
       const table = new Table(this, spec.id, {
         partitionKey: { name: spec.partitionKey, type: AttributeType.STRING },
+        ...('sortKey' in spec ? { sortKey: { name: spec.sortKey, type: AttributeType.STRING } } : {}),
         billingMode: BillingMode.PAY_PER_REQUEST,
         encryption: TableEncryption.CUSTOMER_MANAGED,
         encryptionKey: this.key,
@@ -31,7 +32,7 @@ export class Data extends Construct {
         removalPolicy: RemovalPolicy.RETAIN,
         ...('ttlAttribute' in spec ? { timeToLiveAttribute: spec.ttlAttribute } : {}),
       });
-      for (const index of spec.indexes) {
+      for (const index of spec.indexes as readonly { name: string; partitionKey: string; sortKey: string }[]) {
         table.addGlobalSecondaryIndex({
           indexName: index.name,
           partitionKey: { name: index.partitionKey, type: AttributeType.STRING },

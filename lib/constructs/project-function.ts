@@ -14,6 +14,14 @@ import type { FunctionSpec } from '../routes.js';
 /** The project root (bin/, lib/, functions/ live here); bundling entries are resolved from it. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** Shell commands that build the web UI into a bundle (same esbuild settings as local/build-ui.ts). */
+const uiBuildCommands = (inputDir: string, outDir: string) => [
+  `mkdir -p "${outDir}"`,
+  `"${join(inputDir, 'node_modules', '.bin', 'esbuild')}" "${join(inputDir, 'ui', 'app.ts')}" --bundle --minify ` +
+    `--format=esm --target=es2022 --outfile="${join(outDir, 'app.js')}" --log-level=warning`,
+  `cp "${join(inputDir, 'ui', 'index.html')}" "${join(inputDir, 'ui', 'app.css')}" "${outDir}/"`,
+];
+
 /** Props of a project function: its spec from the route table plus shared environment. */
 export interface ProjectFunctionProps {
   spec: FunctionSpec;
@@ -68,8 +76,10 @@ export class ProjectFunction extends NodejsFunction {
           beforeBundling: () => [],
           beforeInstall: () => [],
           // Files read at cold start (the rule sets) travel next to the handler.
-          afterBundling: (inputDir: string, outputDir: string) =>
-            (spec.assets ?? []).map((asset) => `cp -r "${join(inputDir, asset)}" "${join(outputDir, asset)}"`),
+          afterBundling: (inputDir: string, outputDir: string) => [
+            ...(spec.assets ?? []).map((asset) => `cp -r "${join(inputDir, asset)}" "${join(outputDir, asset)}"`),
+            ...(spec.servesUi ? uiBuildCommands(inputDir, join(outputDir, 'ui-dist')) : []),
+          ],
         },
       },
     });
@@ -83,9 +93,13 @@ export class ProjectFunction extends NodejsFunction {
   }
 
   /** Grants read or read/write on a table (and its indexes) and sets its name variable. */
-  bindTable(table: ITable, envVar: string, access: 'read' | 'readWrite'): this {
+  bindTable(table: ITable, envVar: string, access: 'read' | 'readWrite' | 'append'): this {
     if (access === 'read') table.grantReadData(this);
-    else table.grantReadWriteData(this);
+    else if (access === 'append') {
+      // Append-only: no UpdateItem or DeleteItem, so nothing can rewrite history.
+      table.grant(this, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem');
+      table.encryptionKey?.grantEncryptDecrypt(this);
+    } else table.grantReadWriteData(this);
     const role = this.role;
     if (role) {
       const ack = (finding: string, reason: string) =>

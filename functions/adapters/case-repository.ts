@@ -1,0 +1,214 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { CaseWorkflowFilter } from '#domain/case-queries.js';
+import type { CaseStore } from '#domain/case-workflow.js';
+import { CaseConflictError, type CaseRecord, type HistoryEntry } from '#domain/cases.js';
+import type { Delivery } from '#domain/delivery.js';
+import { decodeCursor, encodeCursor, type Page } from './delivery-repository.js';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export interface CaseTables {
+  decisions: string;
+  history: string;
+  deliveries: string;
+}
+
+/** Decisions without a review stage were decided at validate time: final from the start. */
+const toCase = (item: Record<string, unknown> | undefined): CaseRecord | undefined =>
+  item ? ({ reviewStage: 'FINAL', version: 1, ...item } as CaseRecord) : undefined;
+
+/** Cases (decision records), their append-only history, and the outbox, in DynamoDB. */
+export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTables) => {
+  const historyPut = (entry: HistoryEntry): TransactItem => ({
+    Put: { TableName: tables.history, Item: entry, ConditionExpression: 'attribute_not_exists(entryId)' },
+  });
+
+  const store: CaseStore = {
+    async get(transactionId) {
+      const result = await client.send(
+        new GetCommand({ TableName: tables.decisions, Key: { transactionId }, ConsistentRead: true }),
+      );
+      return toCase(result.Item);
+    },
+
+    async applyChange(record, change, deliveries) {
+      const names: Record<string, string> = { '#version': 'version' };
+      const values: Record<string, unknown> = { ':expected': record.version, ':one': 1, ':now': change.history.at };
+      const sets = ['#version = #version + :one', 'updatedAt = :now'];
+      const removes: string[] = [];
+      Object.entries(change.set).forEach(([attribute, value], index) => {
+        names[`#f${index}`] = attribute;
+        if (value === null) removes.push(`#f${index}`);
+        else {
+          values[`:f${index}`] = value;
+          sets.push(`#f${index} = :f${index}`);
+        }
+      });
+      const items: TransactItem[] = [
+        {
+          Update: {
+            TableName: tables.decisions,
+            Key: { transactionId: record.transactionId },
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            // Cases decided at validate time have no version attribute: they are never open, so never changed here.
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          },
+        },
+        historyPut(change.history),
+        ...deliveries.map(
+          (delivery): TransactItem => ({
+            Put: {
+              TableName: tables.deliveries,
+              Item: delivery,
+              ConditionExpression: 'attribute_not_exists(deliveryId)',
+            },
+          }),
+        ),
+      ];
+      try {
+        await client.send(new TransactWriteCommand({ TransactItems: items }));
+      } catch (error) {
+        if (error instanceof TransactionCanceledException) {
+          const codes = error.CancellationReasons?.map((reason) => reason.Code) ?? [];
+          if (codes[0] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) {
+            throw new CaseConflictError(`Case ${record.transactionId} changed meanwhile; reload it and try again`);
+          }
+        }
+        throw error;
+      }
+    },
+
+    async appendHistory(entry) {
+      await client.send(
+        new PutCommand({
+          TableName: tables.history,
+          Item: entry,
+          ConditionExpression: 'attribute_not_exists(entryId)',
+        }),
+      );
+    },
+
+    async listOpenBefore(before, limit) {
+      const result = await client.send(
+        new QueryCommand({
+          TableName: tables.decisions,
+          IndexName: 'byStatus',
+          KeyConditionExpression: '#s = :s AND createdAt < :before',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': 'PENDING_EXTERNAL_APPROVAL', ':before': before },
+          Limit: limit,
+        }),
+      );
+      return (result.Items ?? []).map((item) => toCase(item) as CaseRecord);
+    },
+  };
+
+  return {
+    ...store,
+
+    /** The full stored decision behind a case (transaction, facts, hits, raw payload). */
+    async getFull(transactionId: string) {
+      const result = await client.send(
+        new GetCommand({ TableName: tables.decisions, Key: { transactionId }, ConsistentRead: true }),
+      );
+      return result.Item;
+    },
+
+    async history(transactionId: string): Promise<HistoryEntry[]> {
+      const result = await client.send(
+        new QueryCommand({
+          TableName: tables.history,
+          KeyConditionExpression: 'transactionId = :t',
+          ExpressionAttributeValues: { ':t': transactionId },
+          ConsistentRead: true,
+        }),
+      );
+      return (result.Items ?? []) as HistoryEntry[];
+    },
+
+    /** The customer's latest decisions, newest first. */
+    async recentForCustomer(customer: string, limit = 10) {
+      const result = await client.send(
+        new QueryCommand({
+          TableName: tables.decisions,
+          IndexName: 'byCustomer',
+          KeyConditionExpression: 'customer = :c',
+          ExpressionAttributeValues: { ':c': customer },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      );
+      return (result.Items ?? []).map((item) => ({
+        transactionId: item.transactionId,
+        status: item.status,
+        baseAmount: item.baseAmount,
+        currency: item.currency,
+        createdAt: item.createdAt,
+        reasons: item.reasons,
+      }));
+    },
+
+    /**
+     * Cases by the queue's filters, oldest first. DynamoDB filters after reading a page, so this
+     * reads on (up to 10 pages) until it has `limit` matches; the cursor resumes where it stopped.
+     */
+    async listCases(filter: CaseWorkflowFilter, limit: number, cursor?: string): Promise<Page<CaseRecord>> {
+      const names: Record<string, string> = { '#s': 'status' };
+      const values: Record<string, unknown> = { ':s': filter.indexStatus };
+      const filters = ['attribute_exists(caseOpenedAt)'];
+      let key = '#s = :s';
+      if (filter.createdBefore) {
+        key += ' AND createdAt < :before';
+        values[':before'] = filter.createdBefore;
+      }
+      if (filter.reviewStage) {
+        filters.push('reviewStage = :stage');
+        values[':stage'] = filter.reviewStage;
+      }
+      if (filter.minAmount !== undefined) {
+        filters.push('baseAmount >= :min');
+        values[':min'] = filter.minAmount;
+      }
+      if (filter.customer) {
+        filters.push('customer = :customer');
+        values[':customer'] = filter.customer;
+      }
+      if (filter.rule) {
+        filters.push('contains(ruleIds, :rule)');
+        values[':rule'] = filter.rule;
+      }
+      const items: CaseRecord[] = [];
+      let startKey = decodeCursor(cursor);
+      for (let page = 0; page < 10 && items.length < limit; page++) {
+        const input: QueryCommandInput = {
+          TableName: tables.decisions,
+          IndexName: 'byStatus',
+          KeyConditionExpression: key,
+          FilterExpression: filters.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: true,
+          Limit: limit - items.length,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        };
+        const result = await client.send(new QueryCommand(input));
+        items.push(...(result.Items ?? []).map((item) => toCase(item) as CaseRecord));
+        startKey = result.LastEvaluatedKey;
+        if (!startKey) break;
+      }
+      return { items, nextCursor: encodeCursor(startKey) };
+    },
+  };
+};
+export type CaseRepository = ReturnType<typeof caseRepository>;

@@ -1,0 +1,311 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Reason } from './decision.js';
+import type { DecisionStatus } from './rules.js';
+
+/**
+ * A case is a payment held for review (PENDING_EXTERNAL_APPROVAL). It moves FIRST -> (SECOND,
+ * for amounts at or above the four-eyes threshold) -> FINAL; every change bumps `version`, and
+ * storage only accepts a change made against the version it was planned on.
+ */
+export type ReviewStage = 'FIRST' | 'SECOND' | 'FINAL';
+export type FinalStatus = Extract<DecisionStatus, 'APPROVED' | 'REJECTED'>;
+
+/** The queue's status filter, as analysts think of it. */
+export const CASE_FILTERS = ['PENDING', 'AWAITING_SECOND_APPROVAL', 'APPROVED', 'REJECTED'] as const;
+export type CaseFilter = (typeof CASE_FILTERS)[number];
+
+export interface Actor {
+  name: string;
+  role: 'analyst' | 'supervisor' | 'system';
+}
+
+export interface FirstDecision {
+  status: FinalStatus;
+  reason: string;
+  by: string;
+  at: string;
+}
+
+export interface CaseRecord {
+  transactionId: string;
+  status: DecisionStatus;
+  reviewStage: ReviewStage;
+  version: number;
+  createdAt: string;
+  customer: string;
+  baseAmount: number;
+  currency?: string | null;
+  reasons: Reason[];
+  ruleIds?: string[];
+  claimedBy?: string;
+  claimedAt?: string;
+  firstDecision?: FirstDecision;
+  decidedAt?: string;
+  decidedBy?: string;
+  finalReason?: string;
+}
+
+export type CaseAction =
+  | 'CREATED'
+  | 'CLAIMED'
+  | 'RELEASED'
+  | 'NOTED'
+  | 'FIRST_APPROVAL'
+  | 'DECIDED'
+  | 'EXPIRED'
+  | 'DELIVERED';
+
+/** What a case looked like before and after a change, as history shows it. */
+export interface CaseSnapshot {
+  status: DecisionStatus;
+  reviewStage: ReviewStage;
+  claimedBy: string | null;
+}
+
+/** One append-only history entry. Entry ids sort by time. */
+export interface HistoryEntry {
+  transactionId: string;
+  entryId: string;
+  at: string;
+  actor: string;
+  action: CaseAction;
+  before?: CaseSnapshot;
+  after?: CaseSnapshot;
+  details?: Record<string, unknown>;
+}
+
+export const DecisionRequestSchema = z.strictObject({
+  status: z.enum(['APPROVED', 'REJECTED'], { error: 'must be APPROVED or REJECTED' }),
+  reason: z.string({ error: 'is required' }).trim().min(3, 'must say why (3+ characters)').max(2000),
+});
+export type DecisionRequest = z.infer<typeof DecisionRequestSchema>;
+
+export const NoteRequestSchema = z.strictObject({
+  text: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(5000),
+});
+
+/** Domain refusals; their names map to HTTP statuses in the shared error table. */
+export class CaseNotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+export class CaseConflictError extends Error {
+  override name = 'ConflictError';
+}
+export class CaseForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+
+export const snapshot = (record: CaseRecord): CaseSnapshot => ({
+  status: record.status,
+  reviewStage: record.reviewStage,
+  claimedBy: record.claimedBy ?? null,
+});
+
+export const historyEntry = (
+  record: Pick<CaseRecord, 'transactionId'>,
+  input: {
+    action: CaseAction;
+    actor: string;
+    now: Date;
+    before?: CaseSnapshot;
+    after?: CaseSnapshot;
+    details?: Record<string, unknown>;
+  },
+): HistoryEntry => {
+  const at = input.now.toISOString();
+  return {
+    transactionId: record.transactionId,
+    entryId: `${at}#${randomUUID().slice(0, 8)}`,
+    at,
+    actor: input.actor,
+    action: input.action,
+    ...(input.before ? { before: input.before } : {}),
+    ...(input.after ? { after: input.after } : {}),
+    ...(input.details ? { details: input.details } : {}),
+  };
+};
+
+/** A planned change: the attributes to set (null removes), the history entry, and whether it is final. */
+export interface CaseChange {
+  set: Partial<Record<keyof CaseRecord, unknown>>;
+  history: HistoryEntry;
+  final?: { status: FinalStatus; reason: string; decidedAt: string; decidedBy: string };
+}
+
+const assertOpen = (record: CaseRecord) => {
+  if (record.reviewStage === 'FINAL' || record.status !== 'PENDING_EXTERNAL_APPROVAL') {
+    throw new CaseConflictError(`Case ${record.transactionId} is already ${record.status}`);
+  }
+};
+
+const assertNotClaimedByOther = (record: CaseRecord, actor: Actor) => {
+  if (record.claimedBy && record.claimedBy !== actor.name && actor.role !== 'supervisor') {
+    throw new CaseConflictError(`Case ${record.transactionId} is claimed by ${record.claimedBy}`);
+  }
+};
+
+const apply = (record: CaseRecord, set: CaseChange['set']): CaseRecord => {
+  const next = { ...record } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(set)) {
+    if (value === null) delete next[key];
+    else next[key] = value;
+  }
+  return next as unknown as CaseRecord;
+};
+
+/** An analyst takes a case so others do not work on it at the same time. */
+export const planClaim = (record: CaseRecord, actor: Actor, now: Date): CaseChange => {
+  assertOpen(record);
+  if (record.claimedBy === actor.name) throw new CaseConflictError(`You already hold case ${record.transactionId}`);
+  assertNotClaimedByOther(record, actor);
+  const set = { claimedBy: actor.name, claimedAt: now.toISOString() };
+  return {
+    set,
+    history: historyEntry(record, {
+      action: 'CLAIMED',
+      actor: actor.name,
+      now,
+      before: snapshot(record),
+      after: snapshot(apply(record, set)),
+    }),
+  };
+};
+
+/** The holder (or a supervisor) gives a case back to the queue. */
+export const planRelease = (record: CaseRecord, actor: Actor, now: Date): CaseChange => {
+  assertOpen(record);
+  if (!record.claimedBy) throw new CaseConflictError(`Case ${record.transactionId} is not claimed`);
+  assertNotClaimedByOther(record, actor);
+  const set = { claimedBy: null, claimedAt: null };
+  return {
+    set,
+    history: historyEntry(record, {
+      action: 'RELEASED',
+      actor: actor.name,
+      now,
+      before: snapshot(record),
+      after: snapshot(apply(record, set)),
+    }),
+  };
+};
+
+const reviewReason = (status: FinalStatus, reason: string, rule: string): Reason => ({
+  rule,
+  description: `${status === 'APPROVED' ? 'Approved' : 'Rejected'}: ${reason}`,
+});
+
+/**
+ * An analyst's or supervisor's decision. At or above the four-eyes threshold the first decision
+ * only records itself (nothing goes to Toqio); the second must come from a different supervisor
+ * and is final. Below it, the first decision is final.
+ */
+export const planDecision = (
+  record: CaseRecord,
+  request: DecisionRequest,
+  actor: Actor,
+  options: { now: Date; fourEyesThreshold: number },
+): CaseChange => {
+  assertOpen(record);
+  assertNotClaimedByOther(record, actor);
+  const at = options.now.toISOString();
+  const needsTwo = record.baseAmount >= options.fourEyesThreshold;
+  if (needsTwo && record.reviewStage === 'FIRST') {
+    const set = {
+      reviewStage: 'SECOND',
+      firstDecision: { status: request.status, reason: request.reason, by: actor.name, at },
+    };
+    return {
+      set,
+      history: historyEntry(record, {
+        action: 'FIRST_APPROVAL',
+        actor: actor.name,
+        now: options.now,
+        before: snapshot(record),
+        after: snapshot(apply(record, set)),
+        details: { status: request.status, reason: request.reason },
+      }),
+    };
+  }
+  if (needsTwo) {
+    if (record.firstDecision?.by === actor.name) {
+      throw new CaseForbiddenError('Four-eyes: the second decision must come from a different person');
+    }
+    if (actor.role !== 'supervisor') throw new CaseForbiddenError('Four-eyes: the second decision needs a supervisor');
+  }
+  return finalChange(record, request, {
+    actor: actor.name,
+    action: 'DECIDED',
+    rule: 'MANUAL_REVIEW',
+    now: options.now,
+  });
+};
+
+/** The change that closes a case (by a person, or by the SLA sweeper). */
+export const finalChange = (
+  record: CaseRecord,
+  request: DecisionRequest,
+  options: { actor: string; action: 'DECIDED' | 'EXPIRED'; rule: string; now: Date },
+): CaseChange => {
+  assertOpen(record);
+  const at = options.now.toISOString();
+  const set = {
+    status: request.status,
+    reviewStage: 'FINAL',
+    decidedAt: at,
+    decidedBy: options.actor,
+    finalReason: request.reason,
+    reasons: [...record.reasons, reviewReason(request.status, request.reason, options.rule)],
+    claimedBy: null,
+    claimedAt: null,
+  };
+  return {
+    set,
+    history: historyEntry(record, {
+      action: options.action,
+      actor: options.actor,
+      now: options.now,
+      before: snapshot(record),
+      after: snapshot(apply(record, set)),
+      details: {
+        status: request.status,
+        reason: request.reason,
+        ...(record.firstDecision ? { firstDecision: record.firstDecision } : {}),
+      },
+    }),
+    final: { status: request.status, reason: request.reason, decidedAt: at, decidedBy: options.actor },
+  };
+};
+
+/** The TRANSACTION_MONITORING_STATUS_UPDATED body Toqio receives (see the partner notes). */
+export const statusUpdatedPayload = (transactionId: string, final: NonNullable<CaseChange['final']>) => ({
+  transactionId,
+  status: final.status,
+  reason: final.reason,
+  decidedAt: final.decidedAt,
+  decidedBy: final.decidedBy,
+});
+
+export interface SlaView {
+  deadline: string;
+  remainingMs: number;
+  atRisk: boolean;
+  expired: boolean;
+}
+
+/** Where a case stands against the pending time limit. */
+export const slaView = (
+  record: Pick<CaseRecord, 'createdAt'>,
+  now: Date,
+  slaMs: number,
+  warningMs: number,
+): SlaView => {
+  const deadline = Date.parse(record.createdAt) + slaMs;
+  const remainingMs = deadline - now.getTime();
+  return {
+    deadline: new Date(deadline).toISOString(),
+    remainingMs,
+    atRisk: remainingMs > 0 && remainingMs <= warningMs,
+    expired: remainingMs <= 0,
+  };
+};

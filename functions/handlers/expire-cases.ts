@@ -1,0 +1,23 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { expireCases } from '#domain/case-workflow.js';
+import { logger } from '#shared/logger.js';
+import { metrics } from '#shared/metrics.js';
+import { scheduledHandler } from '#shared/sqs.js';
+import { wiring } from '#shared/wiring.js';
+
+const deps = await wiring();
+
+/** Every minute: close pending cases older than PENDING_SLA with PENDING_SLA_POLICY (SLA_EXPIRED). */
+export const handler = scheduledHandler(async () => {
+  const result = await expireCases(
+    { slaMs: deps.config.PENDING_SLA, status: deps.config.PENDING_SLA_POLICY },
+    {
+      store: deps.cases,
+      queue: deps.deliveryQueue,
+      onPublishError: (deliveryId, error) =>
+        logger.warn('webhook not enqueued; the sweeper will', { deliveryId, error: error as Error }),
+    },
+  );
+  metrics.addMetric('cases_expired', MetricUnit.Count, result.expired.length);
+  return result;
+});
