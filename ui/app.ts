@@ -390,7 +390,13 @@ const renderCase = async (transactionId: string) => {
       'table',
       id ? { id } : {},
       h('thead', {}, h('tr', {}, ...headers.map((title) => h('th', {}, title)))),
-      h('tbody', {}, ...data.map((cells) => h('tr', {}, ...cells.map((cell) => h('td', {}, cell))))),
+      h(
+        'tbody',
+        {},
+        ...(data.length
+          ? data.map((cells) => h('tr', {}, ...cells.map((cell) => h('td', {}, cell))))
+          : [h('tr', {}, h('td', { colspan: String(headers.length), class: 'muted' }, 'None yet.'))]),
+      ),
     );
   const history = h(
     'section',

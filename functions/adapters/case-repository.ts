@@ -11,7 +11,6 @@ import {
 import type { CaseWorkflowFilter } from '#domain/case-queries.js';
 import type { CaseStore } from '#domain/case-workflow.js';
 import { CaseConflictError, type CaseRecord, type HistoryEntry } from '#domain/cases.js';
-import type { Delivery } from '#domain/delivery.js';
 import { decodeCursor, encodeCursor, type Page } from './delivery-repository.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

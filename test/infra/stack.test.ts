@@ -78,7 +78,7 @@ describe('TmProxyStack', () => {
 
   it('encrypts tables with a customer-managed key, with PITR, deletion protection and RETAIN', () => {
     const tables = template.findResources('AWS::DynamoDB::Table');
-    expect(Object.keys(tables)).toHaveLength(3);
+    expect(Object.keys(tables)).toHaveLength(4);
     for (const table of Object.values(tables)) {
       expect(table.DeletionPolicy).toBe('Retain');
       expect(table.Properties).toMatchObject({
@@ -97,7 +97,7 @@ describe('TmProxyStack', () => {
   it('indexes decisions by status and creation time, and expires counters by TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'transactionId', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
+      GlobalSecondaryIndexes: Match.arrayWith([
         Match.objectLike({
           IndexName: 'byStatus',
           KeySchema: [
@@ -105,7 +105,7 @@ describe('TmProxyStack', () => {
             { AttributeName: 'createdAt', KeyType: 'RANGE' },
           ],
         }),
-      ],
+      ]),
     });
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
@@ -178,8 +178,25 @@ describe('TmProxyStack', () => {
     ]);
   });
 
-  it('runs the sweeper every minute', () => {
-    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+  it('runs the delivery sweeper and the case expiry every minute', () => {
+    const rules = template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(1 minute)' } });
+    expect(Object.keys(rules).sort()).toEqual([
+      expect.stringMatching(/^ExpireCasesFunctionSchedule/),
+      expect.stringMatching(/^SweeperFunctionSchedule/),
+    ]);
+  });
+
+  it('lets no function update or delete case history', () => {
+    const historyRef = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => id.startsWith('DataHistory'));
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        if (!JSON.stringify(statement.Resource).includes(String(historyRef))) continue;
+        const actions = [statement.Action].flat();
+        expect(actions).not.toEqual(expect.arrayContaining(['dynamodb:UpdateItem']));
+        expect(actions).not.toEqual(expect.arrayContaining(['dynamodb:DeleteItem']));
+        expect(actions).not.toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem']));
+      }
+    }
   });
 
   it('serves the admin function on a Function URL with no cross-origin access', () => {

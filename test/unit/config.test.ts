@@ -4,6 +4,7 @@ const valid = {
   DECISIONS_TABLE: 'decisions',
   COUNTERS_TABLE: 'counters',
   DELIVERIES_TABLE: 'deliveries',
+  HISTORY_TABLE: 'history',
   DELIVERIES_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries',
   DELIVERIES_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries-dlq',
   TOQIO_API_KEY: 'a-key-of-sixteen-chars',

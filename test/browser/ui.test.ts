@@ -1,0 +1,103 @@
+/// <reference lib="dom" />
+import { mkdirSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import type { LocalStack } from '../../local/stack.js';
+import { eventually } from '../fixtures/receiver.js';
+import { aTransaction } from '../fixtures/transactions.js';
+import { startTestStack, validate } from '../integration/stack.js';
+
+/** Debian's chromium, driven by playwright-core (no browser download). */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** `UPDATE_SCREENSHOTS=1 npm test` refreshes the README's screenshots in docs/. */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs' : undefined;
+
+let stack: LocalStack;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack.stop();
+});
+
+const screenshot = async (name: string) => {
+  if (!SCREENSHOTS) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+};
+
+describe('the analysts’ web UI', () => {
+  it('refuses an unknown token with a clear message', async () => {
+    await page.goto(stack.adminUrl);
+    await page.getByLabel('Token').fill('not-a-real-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not accepted (401)' }).waitFor();
+  });
+
+  it('signs in, opens a pending case, approves it, sees it leave the queue and the webhook delivered', async () => {
+    const customer = `Acme Trading ${Date.now()}`;
+    const held = aTransaction({ customer, baseTotal: 25_000, total: 25_000, concept: 'Supplier invoice 2211' });
+    const other = aTransaction({ customer, baseTotal: 14_500, total: 14_500, concept: 'Equipment' });
+    await validate(stack.apiUrl, held);
+    await validate(stack.apiUrl, other);
+
+    await page.goto(stack.adminUrl);
+    await page.getByLabel('Token').fill('local-analyst-token-0001');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('ana (analyst)').waitFor();
+    // The token lives in this tab's session storage, never in the address.
+    expect(page.url()).not.toContain('local-analyst-token');
+    expect(await page.evaluate(() => sessionStorage.getItem('tm-proxy-token'))).toBe('local-analyst-token-0001');
+
+    const row = page.locator(`#queue tr[data-id="${held.id}"]`);
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain('large-amount');
+    await screenshot('queue');
+
+    await row.click();
+    await page.getByRole('heading', { name: `Case ${held.id}` }).waitFor();
+    await page.locator('#reasons').getByText('large-amount').waitFor();
+    await screenshot('case');
+
+    // A decision needs a reason.
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('alert').filter({ hasText: 'give a reason' }).waitFor();
+
+    await page.getByLabel('Reason').fill('Invoice matches the purchase order');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Approved.' }).waitFor();
+    await page.locator('h1 + .badge.APPROVED').waitFor();
+
+    // The Toqio webhook is delivered; reopening the case shows it.
+    await eventually(async () => {
+      await page.evaluate(() => {
+        location.hash = '#/queue';
+      });
+      await page.evaluate((id) => {
+        location.hash = `#/cases/${encodeURIComponent(id)}`;
+      }, String(held.id));
+      await page.locator('#deliveries').waitFor();
+      return ((await page.locator('#deliveries').textContent()) ?? '').includes('DELIVERED');
+    }, 'the webhook to show as delivered');
+
+    await page.getByRole('link', { name: '← Queue' }).click();
+    await page.locator(`#queue tr[data-id="${other.id}"]`).waitFor();
+    expect(await page.locator(`#queue tr[data-id="${held.id}"]`).count()).toBe(0);
+  });
+});

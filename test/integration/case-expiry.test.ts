@@ -1,0 +1,57 @@
+import type { LocalStack } from '../../local/stack.js';
+import { eventually } from '../fixtures/receiver.js';
+import { aTransaction } from '../fixtures/transactions.js';
+import { startTestStack, validate } from './stack.js';
+
+const ANA = 'Bearer local-analyst-token-0001';
+let stack: LocalStack;
+
+beforeAll(async () => {
+  process.env.PENDING_SLA = '3s';
+  process.env.PENDING_SLA_WARNING = '2s';
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack.stop();
+  delete process.env.PENDING_SLA;
+  delete process.env.PENDING_SLA_WARNING;
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read API answers loosely and assert on them.
+type Json = Record<string, any>;
+
+const view = async (id: string): Promise<Json> =>
+  (await fetch(`${stack.adminUrl}/api/cases/${id}`, { headers: { authorization: ANA } })).json() as Promise<Json>;
+
+describe('pending time limit', () => {
+  it('shows a case near the limit as at risk, then rejects it as SLA_EXPIRED like a human decision', async () => {
+    const payload = aTransaction({ baseTotal: 20_000 });
+    await validate(stack.apiUrl, payload);
+    const id = String(payload.id);
+    expect((await view(id)).sla).toMatchObject({ expired: false });
+
+    const atRisk = await eventually(async () => {
+      const current = await view(id);
+      return current.sla?.atRisk ? current : undefined;
+    }, 'the case to be at risk');
+    expect(atRisk.sla.remainingMs).toBeLessThanOrEqual(2000);
+
+    // Before the limit nothing expires.
+    expect(await stack.runScheduled('expireCases')).toEqual({ expired: [] });
+    await eventually(async () => (await view(id)).sla?.expired, 'the limit to pass');
+    expect(await stack.runScheduled('expireCases')).toEqual({ expired: [id] });
+
+    const expired = await view(id);
+    expect(expired).toMatchObject({ caseStatus: 'REJECTED', decidedBy: 'system:sla', finalReason: 'SLA_EXPIRED' });
+    expect(expired.history.map((entry: { action: string }) => entry.action)).toEqual(['CREATED', 'EXPIRED']);
+    const webhook = await eventually(
+      async () =>
+        stack.toqioWebhooks.find((received) => (received.body as { transactionId?: string }).transactionId === id),
+      'the Toqio webhook',
+    );
+    expect(webhook.body).toMatchObject({ status: 'REJECTED', reason: 'SLA_EXPIRED', decidedBy: 'system:sla' });
+    expect((await validate(stack.apiUrl, payload)).body.status).toBe('REJECTED');
+    // Expired cases are not expired twice.
+    expect(await stack.runScheduled('expireCases')).toEqual({ expired: [] });
+  });
+});
