@@ -187,7 +187,9 @@ describe('TmProxyStack', () => {
   });
 
   it('lets no function update or delete case history', () => {
-    const historyRef = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => id.startsWith('DataHistory'));
+    const historyRef = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) =>
+      id.startsWith('DataHistory'),
+    );
     for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
         if (!JSON.stringify(statement.Resource).includes(String(historyRef))) continue;
