@@ -18,6 +18,8 @@ export const StageConfigSchema = z.object({
     .regex(/^\d+(s|m|h|d)$/)
     .default('24h'),
   pendingSlaPolicy: z.enum(['REJECTED', 'APPROVED']).default('REJECTED'),
+  /** Receives alarm notifications (SNS e-mail subscription; confirm the e-mail after deploy). */
+  alarmEmail: z.email().optional(),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 export type StageConfig = z.infer<typeof StageConfigSchema>;

@@ -7,6 +7,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { Api } from './constructs/api.js';
 import { Data } from './constructs/data.js';
+import { Monitoring } from './constructs/monitoring.js';
 import { ProjectFunction } from './constructs/project-function.js';
 import { Queues } from './constructs/queues.js';
 import { QUEUES, type QueueKey } from './queues.js';
@@ -95,6 +96,14 @@ export class TmProxyStack extends Stack {
       id: 'AwsSolutions::AwsSolutions-APIG4',
       reason:
         'HTTP APIs have no API keys: each handler checks its caller (Toqio API key, signatures) in constant time.',
+    });
+
+    new Monitoring(this, 'Monitoring', {
+      api: this.api.httpApi,
+      validate: functions.validate,
+      deliver: functions.deliver,
+      deliveriesDlq: queues.deadLetterQueues.deliveries,
+      alarmEmail: config.alarmEmail,
     });
 
     if (this.adminUrl) {

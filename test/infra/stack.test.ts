@@ -186,6 +186,23 @@ describe('TmProxyStack', () => {
     ]);
   });
 
+  it('alarms on DLQ depth, dead deliveries per target, API 5xx, validate p99 and deliver errors', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    const byMetric = alarms.map(
+      (alarm) => `${alarm.Properties.MetricName}:${JSON.stringify(alarm.Properties.Dimensions ?? [])}`,
+    );
+    expect(byMetric.filter((entry) => entry.startsWith('ApproximateNumberOfMessagesVisible'))).toHaveLength(1);
+    expect(byMetric.filter((entry) => entry.startsWith('webhook_dead'))).toEqual([
+      expect.stringContaining('toqio'),
+      expect.stringContaining('onepipe'),
+    ]);
+    expect(alarms.map((alarm) => alarm.Properties.MetricName)).toEqual(
+      expect.arrayContaining(['5xx', 'Duration', 'Errors']),
+    );
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
   it('lets no function update or delete case history', () => {
     const historyRef = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) =>
       id.startsWith('DataHistory'),

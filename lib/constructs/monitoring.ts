@@ -1,0 +1,100 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Alarm, ComparisonOperator, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DELIVERY_TARGETS } from '../../functions/domain/delivery.js';
+
+export interface MonitoringProps {
+  api: HttpApi;
+  validate: IFunction;
+  deliver: IFunction;
+  deliveriesDlq: IQueue;
+  /** Who is told when an alarm fires (optional; subscribe others to the topic later). */
+  alarmEmail?: string | undefined;
+}
+
+/**
+ * Alarms that mean "someone must look": a webhook we owe a partner is dead or stuck in the DLQ,
+ * Toqio's validate calls fail or slow down. All go to one encrypted SNS topic.
+ */
+export class Monitoring extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const key = new Key(this, 'AlarmTopicKey', {
+      description: 'tm-proxy: encrypts alarm notifications',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch must be able to publish to the encrypted topic.
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new Topic(this, 'AlarmTopic', { displayName: 'tm-proxy alarms', masterKey: key, enforceSSL: true });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const alarm = (name: string, metric: IMetric, threshold: number, description: string) => {
+      const created = new Alarm(this, name, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(new SnsAction(this.topic));
+      created.addOkAction(new SnsAction(this.topic));
+      this.alarms.push(created);
+      return created;
+    };
+
+    alarm(
+      'DeliveriesDlqDepth',
+      props.deliveriesDlq.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      1,
+      'A webhook we owe a partner is in the dead-letter queue: look at GET /api/deliveries?status=DEAD and retry it.',
+    );
+    for (const target of DELIVERY_TARGETS) {
+      alarm(
+        `DeadDeliveries${target[0]?.toUpperCase()}${target.slice(1)}`,
+        new Metric({
+          namespace: 'TmProxy',
+          metricName: 'webhook_dead',
+          dimensionsMap: { service: 'tm-proxy', target },
+          statistic: 'Sum',
+          period: Duration.minutes(5),
+        }),
+        1,
+        `A ${target} webhook went DEAD (refused or out of retries). Fix the cause, then retry it from the admin UI.`,
+      );
+    }
+    alarm(
+      'ValidateServerErrors',
+      props.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      1,
+      'The API answered 5xx: Toqio may be treating payments as rejected.',
+    );
+    alarm(
+      'ValidateLatencyP99',
+      props.validate.metricDuration({ period: Duration.minutes(5), statistic: 'p99' }),
+      1000,
+      'Validate p99 above 1 s: Toqio waits synchronously for this answer.',
+    );
+    alarm(
+      'DeliverErrors',
+      props.deliver.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      1,
+      'The deliver function failed (not a partner error): messages return to the queue until the DLQ.',
+    );
+  }
+}
