@@ -43,7 +43,18 @@ export const FUNCTIONS = {
     description: 'Decides Toqio outbound payments (POST /transaction/validate)',
     memoryMb: 1024,
     timeoutSeconds: 10,
-    tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append' },
+    tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
+    queues: { deliveries: 'send' },
+    assets: ['rules'],
+    trigger: { kind: 'http' },
+  },
+  onepipeNotifications: {
+    entry: 'functions/handlers/onepipe-notifications.ts',
+    description: 'Receives OnePipe transaction notifications (POST /onepipe/notifications)',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    tables: { notifications: 'readWrite', mappings: 'read', deliveries: 'readWrite', decisions: 'readWrite' },
+    queues: { deliveries: 'send' },
     assets: ['rules'],
     trigger: { kind: 'http' },
   },
@@ -82,7 +93,13 @@ export const FUNCTIONS = {
     description: 'Analyst and operator API and web UI (Function URL)',
     memoryMb: 512,
     timeoutSeconds: 15,
-    tables: { decisions: 'readWrite', deliveries: 'readWrite', history: 'append' },
+    tables: {
+      decisions: 'readWrite',
+      deliveries: 'readWrite',
+      history: 'append',
+      notifications: 'readWrite',
+      mappings: 'readWrite',
+    },
     queues: { deliveries: 'send' },
     assets: ['rules'],
     servesUi: true,
@@ -158,6 +175,41 @@ export const ADMIN_ROUTES = [
   },
   {
     method: 'GET',
+    path: '/api/account-mappings',
+    role: 'supervisor',
+    operation: 'listAccountMappings',
+    summary: 'Every mapping of a OnePipe virtual account to a Toqio customer and account',
+  },
+  {
+    method: 'GET',
+    path: '/api/account-mappings/{accountNumber}',
+    role: 'supervisor',
+    operation: 'getAccountMapping',
+    summary: 'One account mapping',
+  },
+  {
+    method: 'PUT',
+    path: '/api/account-mappings/{accountNumber}',
+    role: 'supervisor',
+    operation: 'putAccountMapping',
+    summary: 'Create or replace a mapping; parked credits of the account are registered in Toqio',
+  },
+  {
+    method: 'DELETE',
+    path: '/api/account-mappings/{accountNumber}',
+    role: 'supervisor',
+    operation: 'deleteAccountMapping',
+    summary: 'Remove a mapping (later credits are parked as UNMATCHED)',
+  },
+  {
+    method: 'GET',
+    path: '/api/onepipe/unmatched',
+    role: 'analyst',
+    operation: 'listUnmatchedCredits',
+    summary: 'Credits received for accounts that are not mapped yet',
+  },
+  {
+    method: 'GET',
     path: '/api/deliveries',
     role: 'analyst',
     operation: 'listDeliveries',
@@ -193,12 +245,13 @@ export interface RouteSpec {
   path: string;
   function: FunctionName;
   /** What the caller must present; checked in the handler (HTTP APIs have no API keys). */
-  auth: 'toqio-api-key' | 'none';
+  auth: 'toqio-api-key' | 'onepipe-signature' | 'none';
 }
 
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/transaction/validate', function: 'validate', auth: 'toqio-api-key' },
   { method: 'GET', path: '/health', function: 'health', auth: 'none' },
+  { method: 'POST', path: '/onepipe/notifications', function: 'onepipeNotifications', auth: 'onepipe-signature' },
 ];
 
 /** Matches a concrete path against a route path; returns the path parameters or undefined. */

@@ -38,6 +38,20 @@ export const TABLES = {
     sortKey: 'entryId',
     indexes: [],
   },
+  /** OnePipe notifications as received, keyed by request_ref (so a repeat changes nothing). */
+  notifications: {
+    id: 'Notifications',
+    envVar: 'NOTIFICATIONS_TABLE',
+    partitionKey: 'requestRef',
+    indexes: [{ name: 'byUnmatchedAccount', partitionKey: 'unmatchedAccount', sortKey: 'receivedAt' }],
+  },
+  /** Which Toqio customer and account a credited virtual account belongs to. */
+  mappings: {
+    id: 'Mappings',
+    envVar: 'MAPPINGS_TABLE',
+    partitionKey: 'accountNumber',
+    indexes: [],
+  },
   deliveries: {
     id: 'Deliveries',
     envVar: 'DELIVERIES_TABLE',

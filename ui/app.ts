@@ -137,7 +137,7 @@ const renderQueue = async (
   const status = h(
     'select',
     { name: 'status' },
-    ...['PENDING', 'AWAITING_SECOND_APPROVAL', 'APPROVED', 'REJECTED'].map((value) =>
+    ...['PENDING', 'AWAITING_SECOND_APPROVAL', 'APPROVED', 'REJECTED', 'INFORMATIONAL'].map((value) =>
       h('option', { value, selected: params.get('status') === value }, value.replaceAll('_', ' ').toLowerCase()),
     ),
   );
@@ -550,6 +550,134 @@ const renderDeliveries = async () => {
   );
 };
 
+// ---------- OnePipe accounts ----------
+
+const MAPPING_FIELDS: [string, string, boolean][] = [
+  ['accountNumber', 'Virtual account number', true],
+  ['company', 'Toqio company', true],
+  ['customer', 'Toqio customer', true],
+  ['accountId', 'Toqio account id', true],
+  ['accountName', 'Account name', false],
+  ['bankName', 'Bank name', false],
+  ['bankDescription', 'Bank description', false],
+];
+
+const renderAccounts = async () => {
+  const unmatched = await api('/api/onepipe/unmatched');
+  let mappings: Json[] | undefined;
+  try {
+    mappings = (await api('/api/account-mappings')).items as Json[];
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 403)) throw error;
+  }
+  const inputs = Object.fromEntries(
+    MAPPING_FIELDS.map(([name, , required]) => [name, h('input', { name, required }) as HTMLInputElement]),
+  );
+  const clientType = h(
+    'select',
+    { name: 'clientType' },
+    h('option', { value: 'BUSINESS' }, 'BUSINESS'),
+    h('option', { value: 'CONSUMER' }, 'CONSUMER'),
+  ) as HTMLSelectElement;
+  const currency = h('input', { name: 'currency', value: 'NGN', required: true }) as HTMLInputElement;
+  const save = async (event: Event) => {
+    event.preventDefault();
+    const body: Json = { clientType: clientType.value, currency: currency.value.trim() };
+    for (const [name, , required] of MAPPING_FIELDS) {
+      const value = inputs[name]?.value.trim();
+      if (name !== 'accountNumber' && (value || required)) body[name] = value;
+    }
+    try {
+      const result = await api(
+        `/api/account-mappings/${encodeURIComponent(inputs.accountNumber?.value.trim() ?? '')}`,
+        { method: 'PUT', body },
+      );
+      await renderAccounts();
+      show(`Mapping saved; ${result.registeredCredits.length} parked credit(s) sent to Toqio.`, 'info');
+    } catch (error) {
+      explain(error);
+    }
+  };
+  const mappingSection = mappings
+    ? h(
+        'section',
+        {},
+        h('h2', {}, 'Account mappings'),
+        h(
+          'table',
+          { id: 'mappings' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ...['Account', 'Company', 'Customer', 'Toqio account', 'Type', 'Currency'].map((t) => h('th', {}, t)),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            ...mappings.map((m) =>
+              h(
+                'tr',
+                {},
+                ...[m.accountNumber, m.company, m.customer, m.accountId, m.clientType, m.currency].map((v) =>
+                  h('td', {}, String(v ?? '')),
+                ),
+              ),
+            ),
+          ),
+        ),
+        h(
+          'form',
+          { class: 'filters', onsubmit: save },
+          ...MAPPING_FIELDS.map(([name, label]) => h('label', {}, label, inputs[name] ?? null)),
+          h('label', {}, 'Client type', clientType),
+          h('label', {}, 'Currency', currency),
+          h('button', { type: 'submit' }, 'Save mapping'),
+        ),
+      )
+    : h('section', {}, h('p', { class: 'muted' }, 'Only supervisors can see and change account mappings.'));
+  main.replaceChildren(
+    h('h1', {}, 'OnePipe accounts'),
+    mappingSection,
+    h(
+      'section',
+      {},
+      h('h2', {}, 'Credits waiting for a mapping'),
+      h(
+        'table',
+        { id: 'unmatched' },
+        h(
+          'thead',
+          {},
+          h('tr', {}, ...['Received', 'Account', 'Amount (kobo)', 'Reference', 'From'].map((t) => h('th', {}, t))),
+        ),
+        h(
+          'tbody',
+          {},
+          ...((unmatched.items as Json[]).length
+            ? (unmatched.items as Json[]).map((item) =>
+                h(
+                  'tr',
+                  {},
+                  ...[
+                    new Date(item.receivedAt).toLocaleString(),
+                    item.accountNumber,
+                    item.amountKobo,
+                    item.transactionRef,
+                    item.requester,
+                  ].map((v) => h('td', {}, String(v ?? ''))),
+                ),
+              )
+            : [h('tr', {}, h('td', { colspan: '5', class: 'muted' }, 'None: every credit found its account.'))]),
+        ),
+      ),
+    ),
+  );
+};
+
 // ---------- routing ----------
 
 const route = async () => {
@@ -558,6 +686,7 @@ const route = async () => {
   try {
     if (hash.startsWith('#/cases/')) await renderCase(decodeURIComponent(hash.slice('#/cases/'.length)));
     else if (hash === '#/deliveries') await renderDeliveries();
+    else if (hash === '#/accounts') await renderAccounts();
     else await renderQueue();
   } catch (error) {
     explain(error);

@@ -20,6 +20,7 @@ export interface DecisionTables {
   decisions: string;
   counters: string;
   history: string;
+  deliveries: string;
 }
 
 const customerKey = (customer: string) => `cust#${customer}`;
@@ -152,6 +153,15 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
           Put: {
             TableName: tables.counters,
             Item: { pk: seenKey(customer, beneficiary), firstSeenAt: now, firstTransactionId: decision.transactionId },
+          },
+        });
+      }
+      for (const delivery of input.deliveries) {
+        items.push({
+          Put: {
+            TableName: tables.deliveries,
+            Item: delivery,
+            ConditionExpression: 'attribute_not_exists(deliveryId)',
           },
         });
       }

@@ -20,7 +20,7 @@ export type CaseQuery = z.infer<typeof CaseQuerySchema>;
 
 /** A case query translated to what the status index can answer. */
 export interface CaseWorkflowFilter {
-  indexStatus: 'PENDING_EXTERNAL_APPROVAL' | 'APPROVED' | 'REJECTED';
+  indexStatus: 'PENDING_EXTERNAL_APPROVAL' | 'APPROVED' | 'REJECTED' | 'INFORMATIONAL';
   reviewStage?: ReviewStage;
   minAmount?: number;
   customer?: string;

@@ -29,6 +29,8 @@ export interface CaseStore {
 export interface WorkflowDeps {
   store: CaseStore;
   queue: DeliveryQueue;
+  /** Extra webhooks a final approval owes (the OnePipe debit report, when configured). */
+  onApproved?: (record: CaseRecord, now: Date) => Delivery[];
   onPublishError: (deliveryId: string, error: unknown) => void;
   now?: () => Date;
 }
@@ -58,6 +60,7 @@ export const changeCase = async (
           payload: statusUpdatedPayload(transactionId, change.final),
           now,
         }),
+        ...(change.final.status === 'APPROVED' ? (deps.onApproved?.(record, now) ?? []) : []),
       ]
     : [];
   await deps.store.applyChange(record, change, deliveries);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Reason } from './decision.js';
 import type { DecisionStatus } from './rules.js';
+import type { NormalisedTransaction } from './transaction.js';
 
 /**
  * A case is a payment held for review (PENDING_EXTERNAL_APPROVAL). It moves FIRST -> (SECOND,
@@ -12,7 +13,7 @@ export type ReviewStage = 'FIRST' | 'SECOND' | 'FINAL';
 export type FinalStatus = Extract<DecisionStatus, 'APPROVED' | 'REJECTED'>;
 
 /** The queue's status filter, as analysts think of it. */
-export const CASE_FILTERS = ['PENDING', 'AWAITING_SECOND_APPROVAL', 'APPROVED', 'REJECTED'] as const;
+export const CASE_FILTERS = ['PENDING', 'AWAITING_SECOND_APPROVAL', 'APPROVED', 'REJECTED', 'INFORMATIONAL'] as const;
 export type CaseFilter = (typeof CASE_FILTERS)[number];
 
 export interface Actor {
@@ -44,6 +45,8 @@ export interface CaseRecord {
   decidedAt?: string;
   decidedBy?: string;
   finalReason?: string;
+  /** The normalised payment, as stored at validate time. */
+  transaction?: NormalisedTransaction;
 }
 
 export type CaseAction =

@@ -1,5 +1,6 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Delivery, DeliveryTarget } from './delivery.js';
+import { onepipeSignature } from './onepipe.js';
 
 /** Partner settings the registry needs; secrets arrive from configuration, never from a record. */
 export interface TargetSettings {
@@ -18,10 +19,6 @@ export interface OutboundRequest {
 export class TargetNotConfiguredError extends Error {
   override name = 'TargetNotConfiguredError';
 }
-
-/** OnePipe's signature: lower-case hex MD5 of `<request_ref>;<client secret>`. */
-export const onepipeSignature = (requestRef: string, clientSecret: string): string =>
-  createHash('md5').update(`${requestRef};${clientSecret}`).digest('hex');
 
 type TargetBuilder = (delivery: Delivery, settings: TargetSettings) => Omit<OutboundRequest, 'body'>;
 

@@ -1,4 +1,5 @@
 import { buildFacts, type Decision, decidePayment, degradedAnswer, toAnswer, type ValidateAnswer } from './decision.js';
+import type { Delivery } from './delivery.js';
 import type { DecisionStatus, RulesEngine } from './rules.js';
 import { normaliseTransaction, type Transaction } from './transaction.js';
 import { type CounterChange, type CounterItem, counterChange, velocityFacts } from './velocity.js';
@@ -23,6 +24,8 @@ export interface DecisionStore {
       customerChange?: CounterChange;
       beneficiaryChange?: CounterChange;
       markBeneficiarySeen: boolean;
+      /** Webhooks the decision causes (the outbox), written in the same transaction. */
+      deliveries: Delivery[];
     },
     signal: AbortSignal,
   ): Promise<'stored' | 'duplicate'>;
@@ -40,6 +43,8 @@ export interface ValidateOutcome {
   /** How the answer came about, for logs and metrics. */
   source: 'decided' | 'replayed' | 'degraded';
   decision?: Decision;
+  /** Webhooks stored with the decision; the caller publishes them. */
+  deliveries?: Delivery[];
   error?: unknown;
 }
 
@@ -49,6 +54,8 @@ export interface ValidateDeps {
   budgetMs: number;
   failMode: DecisionStatus;
   clock?: () => number;
+  /** The webhooks an approval at validate time owes (the OnePipe debit report, when configured). */
+  onApproved?: (decision: Decision) => Delivery[];
 }
 
 export class DeadlineError extends Error {
@@ -128,6 +135,7 @@ export const validatePayment = async (
     // Velocity measures money that may move: a rejected payment changes no counter.
     const counts = decision.status !== 'REJECTED';
     const nowSeconds = Math.floor(Date.now() / 1000);
+    const deliveries = decision.status === 'APPROVED' ? (deps.onApproved?.(decision) ?? []) : [];
     const change = (item: CounterItem | undefined, newBeneficiary: boolean) =>
       counterChange({ item, baseAmountMillis: normalised.baseAmountMillis, newBeneficiary, nowSeconds });
     const saved = await timed((signal) =>
@@ -141,6 +149,7 @@ export const validatePayment = async (
             ? { beneficiaryChange: change(velocityInputs.beneficiaryItem, false) }
             : {}),
           markBeneficiarySeen: counts && firstTime,
+          deliveries,
         },
         signal,
       ),
@@ -150,7 +159,7 @@ export const validatePayment = async (
       if (winner) return { answer: winner, timings: timings(), source: 'replayed' };
       throw new Error(`decision for ${normalised.id} reported as duplicate but not found`);
     }
-    return { answer: toAnswer(decision), timings: timings(), source: 'decided', decision };
+    return { answer: toAnswer(decision), timings: timings(), source: 'decided', decision, deliveries };
   } catch (error) {
     return {
       answer: degradedAnswer(normalised.id, deps.failMode),

@@ -5,12 +5,14 @@ import { staticFiles } from '#shared/static-files.js';
 import { wiring } from '#shared/wiring.js';
 import { caseOperations } from './admin/cases.js';
 import { deliveryOperations } from './admin/deliveries.js';
+import { onepipeOperations } from './admin/onepipe.js';
 
 const deps = await wiring();
 const operations: AdminOperations = {
   whoAmI: async ({ principal }) => json(200, principal),
   ...caseOperations(deps),
   ...deliveryOperations(deps),
+  ...onepipeOperations(deps),
 };
 const ui = staticFiles(deps.config.UI_DIR);
 

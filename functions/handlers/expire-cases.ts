@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { expireCases } from '#domain/case-workflow.js';
+import type { CaseRecord } from '#domain/cases.js';
 import { logger } from '#shared/logger.js';
 import { metrics } from '#shared/metrics.js';
 import { scheduledHandler } from '#shared/sqs.js';
@@ -14,6 +15,8 @@ export const handler = scheduledHandler(async () => {
     {
       store: deps.cases,
       queue: deps.deliveryQueue,
+      onApproved: (record: CaseRecord, now: Date) =>
+        record.transaction ? deps.approvedPaymentReports(record.transaction, now) : [],
       onPublishError: (deliveryId, error) =>
         logger.warn('webhook not enqueued; the sweeper will', { deliveryId, error: error as Error }),
     },

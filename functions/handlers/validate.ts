@@ -1,3 +1,4 @@
+import { publishDeliveries } from '#domain/delivery-operations.js';
 import { TransactionSchema } from '#domain/transaction.js';
 import { validatePayment } from '#domain/validate-payment.js';
 import { httpHandler, json, requireApiKey } from '#shared/http.js';
@@ -26,7 +27,11 @@ export const handler = httpHandler(
       engine: deps.rules,
       budgetMs: config.VALIDATE_BUDGET_MS,
       failMode: config.FAIL_MODE,
+      onApproved: (decision) => deps.approvedPaymentReports(decision.transaction, new Date(decision.decidedAt)),
     });
+    await publishDeliveries(outcome.deliveries ?? [], deps.deliveryQueue, (deliveryId, error) =>
+      logger.warn('webhook not enqueued; the sweeper will send it', { deliveryId, error: error as Error }),
+    );
     if (outcome.source === 'degraded') {
       // The full decision is logged so nothing is lost while storage is down.
       logger.error('storage unavailable; answered fail mode', {

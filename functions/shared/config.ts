@@ -57,6 +57,8 @@ export const ConfigSchema = z.object({
   COUNTERS_TABLE: z.string().min(3),
   DELIVERIES_TABLE: z.string().min(3),
   HISTORY_TABLE: z.string().min(3),
+  NOTIFICATIONS_TABLE: z.string().min(3),
+  MAPPINGS_TABLE: z.string().min(3),
   DELIVERIES_QUEUE_URL: z.string().min(1),
   DELIVERIES_DLQ_URL: z.string().min(1),
   /** Per-attempt HTTP timeout of outbound webhooks. */
@@ -77,6 +79,11 @@ export const ConfigSchema = z.object({
   ONEPIPE_CLIENT_SECRET: z.string().optional(),
   ONEPIPE_API_KEY: z.string().optional(),
   ONEPIPE_LISTENER_URL: z.url().optional(),
+  /** `auth.auth_provider` in the debit reports we send OnePipe. */
+  ONEPIPE_PROVIDER_NAME: z.string().min(1).default('TmProxy'),
+  /** `transaction.mock_mode` of those reports: inspect while integrating, live after. */
+  ONEPIPE_MOCK_MODE: z.enum(['live', 'inspect']).default('live'),
+  INBOUND_RULES_FILE: z.string().default('rules/inbound.yaml'),
   /** In AWS: one Secrets Manager secret holding a JSON object of the secret variables above. */
   SECRETS_ARN: z.string().optional(),
   DELIVERY_RETRY_DELAYS: csvNumbers.default([30, 120, 600, 1800, 3600, 7200, 21600, 43200]),

@@ -30,6 +30,9 @@ export class ConflictError extends Error {
 export class PayloadTooLargeError extends Error {
   override name = 'PayloadTooLargeError';
 }
+export class NotConfiguredError extends Error {
+  override name = 'NotConfiguredError';
+}
 
 const STATUS: Record<string, { status: number; code: string }> = {
   BadRequestError: { status: 400, code: 'BAD_REQUEST' },
@@ -38,6 +41,7 @@ const STATUS: Record<string, { status: number; code: string }> = {
   NotFoundError: { status: 404, code: 'NOT_FOUND' },
   ConflictError: { status: 409, code: 'CONFLICT' },
   PayloadTooLargeError: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
+  NotConfiguredError: { status: 503, code: 'NOT_CONFIGURED' },
 };
 
 export interface ErrorBody {

@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { z } from 'zod';
 import {
   BadRequestError,
+  type ErrorBody,
   type FieldProblem,
   PayloadTooLargeError,
   toErrorResponse,
@@ -93,6 +94,8 @@ export interface HttpHandlerOptions<TSchema extends z.ZodType | undefined> {
   maxBodyBytes?: () => number;
   /** Extra middlewares (auth) run after header normalisation and before body parsing. */
   use?: MiddlewareObj<HttpEvent, HttpResult>[];
+  /** A partner's own error envelope, for routes a partner calls (OnePipe expects `{ status, message }`). */
+  errorBody?: (body: ErrorBody) => unknown;
 }
 
 /**
@@ -108,7 +111,7 @@ export const httpHandler = <TSchema extends z.ZodType | undefined = undefined>(
       const { status, body } = toErrorResponse(request.error, request.context.awsRequestId);
       if (status >= 500) logger.error('request failed', { error: request.error as Error });
       else logger.info('request refused', { status, code: body.error.code });
-      request.response = json(status, body);
+      request.response = json(status, options.errorBody ? options.errorBody(body) : body);
     },
   };
   return middy<HttpEvent, HttpResult>()

@@ -3,9 +3,13 @@ import { caseRepository } from '#adapters/case-repository.js';
 import { decisionRepository } from '#adapters/decision-repository.js';
 import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
+import { onepipeRepository } from '#adapters/onepipe-repository.js';
 import { secretFetcher } from '#adapters/secrets.js';
 import { webhookSender } from '#adapters/webhook-sender.js';
+import type { Delivery } from '#domain/delivery.js';
 import type { TargetSettings } from '#domain/delivery-targets.js';
+import { debitReportDelivery } from '#domain/onepipe.js';
+import type { NormalisedTransaction } from '#domain/transaction.js';
 import { type Config, getConfig } from './config.js';
 import { logger } from './logger.js';
 import { loadRulesEngine } from './rules-loader.js';
@@ -39,9 +43,13 @@ const build = async () => {
     },
     signingSecret: config.WEBHOOK_SIGNING_SECRET,
   };
+  const debitReports = { providerName: config.ONEPIPE_PROVIDER_NAME, mockMode: config.ONEPIPE_MOCK_MODE };
   return {
     config,
     documentClient,
+    /** The OnePipe debit report for an approved payment, when ONEPIPE_LISTENER_URL is set. */
+    approvedPaymentReports: (transaction: NormalisedTransaction, now: Date): Delivery[] =>
+      config.ONEPIPE_LISTENER_URL ? [debitReportDelivery(transaction, debitReports, now)] : [],
     deliveries: deliveryRepository(documentClient, config.DELIVERIES_TABLE),
     deliveryQueue: deliveryQueue(sqsClient, {
       queue: config.DELIVERIES_QUEUE_URL,
@@ -53,13 +61,21 @@ const build = async () => {
       decisions: config.DECISIONS_TABLE,
       counters: config.COUNTERS_TABLE,
       history: config.HISTORY_TABLE,
+      deliveries: config.DELIVERIES_TABLE,
     }),
     cases: caseRepository(documentClient, {
       decisions: config.DECISIONS_TABLE,
       history: config.HISTORY_TABLE,
       deliveries: config.DELIVERIES_TABLE,
     }),
+    onepipe: onepipeRepository(documentClient, {
+      notifications: config.NOTIFICATIONS_TABLE,
+      mappings: config.MAPPINGS_TABLE,
+      deliveries: config.DELIVERIES_TABLE,
+      decisions: config.DECISIONS_TABLE,
+    }),
     rules: loadRulesEngine(config.RULES_FILE),
+    inboundRules: loadRulesEngine(config.INBOUND_RULES_FILE),
   };
 };
 

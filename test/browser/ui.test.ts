@@ -100,4 +100,17 @@ describe('the analysts’ web UI', () => {
     await page.locator(`#queue tr[data-id="${other.id}"]`).waitFor();
     expect(await page.locator(`#queue tr[data-id="${held.id}"]`).count()).toBe(0);
   });
+
+  it('lets a supervisor map a OnePipe account on the accounts page', async () => {
+    await page.evaluate(() => sessionStorage.setItem('tm-proxy-token', 'local-supervisor-token-0001'));
+    await page.goto(`${stack.adminUrl}/#/accounts`);
+    await page.getByRole('heading', { name: 'OnePipe accounts' }).waitFor();
+    await page.getByLabel('Virtual account number').fill('9012345678');
+    await page.getByLabel('Toqio company').fill('company-1');
+    await page.getByLabel('Toqio customer').fill('customer-1');
+    await page.getByLabel('Toqio account id').fill('acc-1');
+    await page.getByRole('button', { name: 'Save mapping' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Mapping saved' }).waitFor();
+    await page.locator('#mappings').getByText('9012345678').waitFor();
+  });
 });

@@ -78,7 +78,7 @@ describe('TmProxyStack', () => {
 
   it('encrypts tables with a customer-managed key, with PITR, deletion protection and RETAIN', () => {
     const tables = template.findResources('AWS::DynamoDB::Table');
-    expect(Object.keys(tables)).toHaveLength(4);
+    expect(Object.keys(tables)).toHaveLength(6);
     for (const table of Object.values(tables)) {
       expect(table.DeletionPolicy).toBe('Retain');
       expect(table.Properties).toMatchObject({
@@ -164,10 +164,14 @@ describe('TmProxyStack', () => {
     });
   });
 
-  it('lets only the deliver function move messages to the DLQ, and keeps validate off the queues', () => {
+  it('lets only the deliver function consume the queue and move messages to the DLQ; validate may only send', () => {
     const deliver = actionsOf('DeliverFunction');
     expect(deliver).toEqual(expect.arrayContaining(['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']));
-    expect(actionsOf('ValidateFunction').filter((action) => action.startsWith('sqs:'))).toEqual([]);
+    expect(actionsOf('ValidateFunction').filter((action) => action.startsWith('sqs:'))).toEqual([
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ]);
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     const dlqSenders = policies.filter((policy) => {
       const text = JSON.stringify(policy.Properties.PolicyDocument);

@@ -7,8 +7,8 @@ const ANA = 'Bearer local-analyst-token-0001';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  process.env.PENDING_SLA = '3s';
-  process.env.PENDING_SLA_WARNING = '2s';
+  process.env.PENDING_SLA = '6s';
+  process.env.PENDING_SLA_WARNING = '4s';
   stack = await startTestStack();
 });
 afterAll(async () => {
@@ -34,7 +34,7 @@ describe('pending time limit', () => {
       const current = await view(id);
       return current.sla?.atRisk ? current : undefined;
     }, 'the case to be at risk');
-    expect(atRisk.sla.remainingMs).toBeLessThanOrEqual(2000);
+    expect(atRisk.sla.remainingMs).toBeLessThanOrEqual(4000);
 
     // Before the limit nothing expires.
     expect(await stack.runScheduled('expireCases')).toEqual({ expired: [] });

@@ -5,6 +5,8 @@ const valid = {
   COUNTERS_TABLE: 'counters',
   DELIVERIES_TABLE: 'deliveries',
   HISTORY_TABLE: 'history',
+  NOTIFICATIONS_TABLE: 'notifications',
+  MAPPINGS_TABLE: 'mappings',
   DELIVERIES_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries',
   DELIVERIES_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries-dlq',
   TOQIO_API_KEY: 'a-key-of-sixteen-chars',

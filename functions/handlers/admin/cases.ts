@@ -37,6 +37,8 @@ export const caseOperations = (deps: Wiring): CaseOperations => {
   const workflow = {
     store: deps.cases,
     queue: deps.deliveryQueue,
+    onApproved: (record: CaseRecord, now: Date) =>
+      record.transaction ? deps.approvedPaymentReports(record.transaction, now) : [],
     onPublishError: (deliveryId: string, error: unknown) =>
       logger.warn('webhook not enqueued; the sweeper will send it', { deliveryId, error: error as Error }),
   };
