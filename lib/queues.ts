@@ -23,6 +23,15 @@ export const QUEUES = {
     retentionSeconds: 4 * 24 * 60 * 60,
     maxReceiveCount: 20,
   },
+  /** Provider screenings that timed out: their real answer is fetched again in the background. */
+  providerChecks: {
+    id: 'ProviderChecks',
+    envVar: 'PROVIDER_CHECKS_QUEUE_URL',
+    dlqEnvVar: 'PROVIDER_CHECKS_DLQ_URL',
+    visibilityTimeoutSeconds: 90,
+    retentionSeconds: 24 * 60 * 60,
+    maxReceiveCount: 5,
+  },
 } as const satisfies Record<string, QueueSpec>;
 
 /** Dead-letter queues keep messages for the SQS maximum, 14 days. */

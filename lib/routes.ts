@@ -44,9 +44,28 @@ export const FUNCTIONS = {
     memoryMb: 1024,
     timeoutSeconds: 10,
     tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
+    queues: { deliveries: 'send', providerChecks: 'send' },
+    assets: ['rules'],
+    trigger: { kind: 'http' },
+  },
+  providerWebhook: {
+    entry: 'functions/handlers/provider-webhook.ts',
+    description: "Receives a monitoring provider's asynchronous verdicts (POST /providers/{name}/webhook)",
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
     queues: { deliveries: 'send' },
     assets: ['rules'],
     trigger: { kind: 'http' },
+  },
+  providerRecheck: {
+    entry: 'functions/handlers/provider-recheck.ts',
+    description: 'Asks the provider again for screenings that missed their time budget',
+    memoryMb: 512,
+    timeoutSeconds: 15,
+    tables: { decisions: 'readWrite', history: 'append' },
+    assets: ['rules'],
+    trigger: { kind: 'sqs', queue: 'providerChecks', batchSize: 5, maxConcurrency: 2, maxBatchingWindowSeconds: 1 },
   },
   onepipeNotifications: {
     entry: 'functions/handlers/onepipe-notifications.ts',
@@ -210,6 +229,13 @@ export const ADMIN_ROUTES = [
   },
   {
     method: 'GET',
+    path: '/api/providers/report',
+    role: 'analyst',
+    operation: 'providerReport',
+    summary: 'How often the provider and the rules agreed since a time, with the disagreements',
+  },
+  {
+    method: 'GET',
     path: '/api/deliveries',
     role: 'analyst',
     operation: 'listDeliveries',
@@ -245,13 +271,14 @@ export interface RouteSpec {
   path: string;
   function: FunctionName;
   /** What the caller must present; checked in the handler (HTTP APIs have no API keys). */
-  auth: 'toqio-api-key' | 'onepipe-signature' | 'none';
+  auth: 'toqio-api-key' | 'onepipe-signature' | 'provider-signature' | 'none';
 }
 
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/transaction/validate', function: 'validate', auth: 'toqio-api-key' },
   { method: 'GET', path: '/health', function: 'health', auth: 'none' },
   { method: 'POST', path: '/onepipe/notifications', function: 'onepipeNotifications', auth: 'onepipe-signature' },
+  { method: 'POST', path: '/providers/{name}/webhook', function: 'providerWebhook', auth: 'provider-signature' },
 ];
 
 /** Matches a concrete path against a route path; returns the path parameters or undefined. */

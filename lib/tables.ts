@@ -21,6 +21,7 @@ export const TABLES = {
     indexes: [
       { name: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' },
       { name: 'byCustomer', partitionKey: 'customer', sortKey: 'createdAt' },
+      { name: 'byProvider', partitionKey: 'providerName', sortKey: 'createdAt' },
     ],
   },
   counters: {

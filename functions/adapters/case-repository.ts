@@ -7,6 +7,7 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { CaseWorkflowFilter } from '#domain/case-queries.js';
 import type { CaseStore } from '#domain/case-workflow.js';
@@ -115,6 +116,45 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
 
   return {
     ...store,
+
+    /** Records a provider's late verdict on the stored decision (an annotation, not a case change). */
+    async recordProviderLate(transactionId: string, late: Record<string, unknown>) {
+      await client.send(
+        new UpdateCommand({
+          TableName: tables.decisions,
+          Key: { transactionId },
+          UpdateExpression: 'SET providerLate = :late',
+          ConditionExpression: 'attribute_exists(transactionId)',
+          ExpressionAttributeValues: { ':late': late },
+        }),
+      );
+    },
+
+    /** Puts an informational case (never blocks a payment; analysts read it in the queue). */
+    async putInformationalCase(item: object) {
+      await client.send(new PutCommand({ TableName: tables.decisions, Item: item }));
+    },
+
+    /** Every decision a provider took part in since a time (for the agreement report). */
+    async listProviderDecisions(provider: string, since: string, max = 5000) {
+      const items: Record<string, unknown>[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const result = await client.send(
+          new QueryCommand({
+            TableName: tables.decisions,
+            IndexName: 'byProvider',
+            KeyConditionExpression: 'providerName = :p AND createdAt >= :since',
+            ExpressionAttributeValues: { ':p': provider, ':since': since },
+            ProjectionExpression: 'transactionId, createdAt, rulesStatus, providerStatus',
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        items.push(...(result.Items ?? []));
+        startKey = result.LastEvaluatedKey;
+      } while (startKey && items.length < max);
+      return items;
+    },
 
     /** The full stored decision behind a case (transaction, facts, hits, raw payload). */
     async getFull(transactionId: string) {

@@ -1,9 +1,10 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
@@ -127,6 +128,14 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
               transaction: decision.transaction,
               rawJson: input.rawJson,
               timings: input.timings,
+              ...(decision.provider
+                ? {
+                    provider: decision.provider,
+                    providerName: decision.provider.name,
+                    rulesStatus: decision.provider.rulesStatus,
+                    providerStatus: decision.provider.providerStatus,
+                  }
+                : {}),
             },
             ConditionExpression: 'attribute_not_exists(transactionId)',
           },
@@ -186,6 +195,26 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
 
   return {
     ...store,
+    /**
+     * Remembers a key once (a replay guard), for `ttlSeconds`: true the first time, false after.
+     * Stored in the counters table, which already expires items by TTL.
+     */
+    async rememberOnce(key: string, ttlSeconds: number): Promise<boolean> {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: tables.counters,
+            Item: { pk: key, expiresAt: Math.floor(Date.now() / 1000) + ttlSeconds },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+
     /** Full stored decision (for case management and tests). */
     async getDecision(transactionId: string) {
       const result = await client.send(

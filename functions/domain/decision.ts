@@ -1,3 +1,4 @@
+import type { ProviderMode, ProviderOutcome } from './providers.js';
 import type { DecisionStatus, Evaluation, Facts, RulesEngine } from './rules.js';
 import type { NormalisedTransaction } from './transaction.js';
 
@@ -8,8 +9,19 @@ export interface Reason {
 }
 
 /** Everything stored about one validate decision. */
+/** How a provider took part in a decision (absent with the built-in rules alone). */
+export interface ProviderPart {
+  name: string;
+  mode: ProviderMode;
+  outcome: ProviderOutcome;
+  rulesStatus: DecisionStatus;
+  providerStatus: DecisionStatus | 'NO_ANSWER';
+  agreed: boolean;
+}
+
 export interface Decision {
   transactionId: string;
+  provider?: ProviderPart;
   status: DecisionStatus;
   reasons: Reason[];
   evaluation: Evaluation;

@@ -1,5 +1,6 @@
 import { buildFacts, type Decision, decidePayment, degradedAnswer, toAnswer, type ValidateAnswer } from './decision.js';
 import type { Delivery } from './delivery.js';
+import { combine, type ProviderMode, type ProviderOutcome, type ProviderStatus } from './providers.js';
 import type { DecisionStatus, RulesEngine } from './rules.js';
 import { normaliseTransaction, type Transaction } from './transaction.js';
 import { type CounterChange, type CounterItem, counterChange, velocityFacts } from './velocity.js';
@@ -56,6 +57,17 @@ export interface ValidateDeps {
   clock?: () => number;
   /** The webhooks an approval at validate time owes (the OnePipe debit report, when configured). */
   onApproved?: (decision: Decision) => Delivery[];
+  /** An external monitoring provider, already guarded by its time budget and circuit breaker. */
+  provider?: {
+    name: string;
+    mode: ProviderMode;
+    fallback: ProviderStatus;
+    timeoutMs: number;
+    screen: (input: {
+      transaction: ReturnType<typeof normaliseTransaction>;
+      payload: Transaction;
+    }) => Promise<ProviderOutcome>;
+  };
 }
 
 export class DeadlineError extends Error {
@@ -107,6 +119,8 @@ export const validatePayment = async (
   const timings = (): Timings => ({ rulesMs, storageMs, totalMs: clock() - started });
 
   const normalised = normaliseTransaction(transaction);
+  // The provider is asked at once, in parallel with the storage reads: its budget runs alongside them.
+  const screening = deps.provider?.screen({ transaction: normalised, payload: transaction });
   let decision: Decision | undefined;
   try {
     const keys = { customer: normalised.customer, beneficiary: normalised.beneficiaryKey };
@@ -131,6 +145,36 @@ export const validatePayment = async (
       now: new Date(),
     });
     rulesMs = clock() - rulesStarted;
+    if (deps.provider && screening) {
+      const outcome = await screening;
+      const combined = combine({
+        mode: deps.provider.mode,
+        rules: decision.evaluation,
+        outcome,
+        fallback: deps.provider.fallback,
+        timeoutMs: deps.provider.timeoutMs,
+      });
+      // Reasons explain the answer: in primary mode only the rules that can override the provider (REJECT).
+      const rulesReasons =
+        deps.provider.mode === 'primary'
+          ? decision.evaluation.hits
+              .filter((hit) => hit.outcome === 'REJECT')
+              .map(({ rule, description }) => ({ rule, description }))
+          : decision.reasons;
+      decision = {
+        ...decision,
+        status: combined.status,
+        reasons: [...rulesReasons, ...combined.reasons],
+        provider: {
+          name: deps.provider.name,
+          mode: deps.provider.mode,
+          outcome,
+          rulesStatus: combined.rulesStatus,
+          providerStatus: combined.providerStatus,
+          agreed: combined.agreed,
+        },
+      };
+    }
 
     // Velocity measures money that may move: a rejected payment changes no counter.
     const counts = decision.status !== 'REJECTED';

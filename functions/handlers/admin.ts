@@ -1,5 +1,7 @@
+import { agreementReport } from '#domain/providers.js';
 import type { AdminOperations } from '#shared/admin-router.js';
 import { routeAdminApi } from '#shared/admin-router.js';
+import { BadRequestError } from '#shared/errors.js';
 import { httpHandler, json } from '#shared/http.js';
 import { staticFiles } from '#shared/static-files.js';
 import { wiring } from '#shared/wiring.js';
@@ -10,6 +12,24 @@ import { onepipeOperations } from './admin/onepipe.js';
 const deps = await wiring();
 const operations: AdminOperations = {
   whoAmI: async ({ principal }) => json(200, principal),
+  providerReport: async ({ query }) => {
+    const since = query.since ? new Date(query.since) : new Date(Date.now() - 7 * 86_400_000);
+    if (Number.isNaN(since.getTime())) throw new BadRequestError('since must be a date', 'VALIDATION_FAILED');
+    const name = deps.providerPort?.name;
+    if (!name)
+      return json(200, {
+        provider: null,
+        mode: deps.config.TM_PROVIDER_MODE,
+        message: 'TM_PROVIDER is rules: no external provider',
+      });
+    const records = await deps.cases.listProviderDecisions(name, since.toISOString());
+    return json(200, {
+      provider: name,
+      mode: deps.config.TM_PROVIDER_MODE,
+      since: since.toISOString(),
+      ...agreementReport(records as never),
+    });
+  },
   ...caseOperations(deps),
   ...deliveryOperations(deps),
   ...onepipeOperations(deps),

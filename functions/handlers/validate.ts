@@ -28,7 +28,25 @@ export const handler = httpHandler(
       budgetMs: config.VALIDATE_BUDGET_MS,
       failMode: config.FAIL_MODE,
       onApproved: (decision) => deps.approvedPaymentReports(decision.transaction, new Date(decision.decidedAt)),
+      ...(deps.provider
+        ? {
+            provider: {
+              name: deps.provider.name,
+              mode: config.TM_PROVIDER_MODE,
+              fallback: config.PROVIDER_FALLBACK,
+              timeoutMs: config.PROVIDER_TIMEOUT_MS,
+              screen: deps.provider.screen,
+            },
+          }
+        : {}),
     });
+    const providerOutcome = outcome.decision?.provider?.outcome;
+    if (outcome.source === 'decided' && providerOutcome?.kind === 'failed' && providerOutcome.timedOut) {
+      // Toqio was answered with the fallback; the provider's real answer is fetched in the background.
+      await deps.providerChecks
+        .send({ transactionId: body.id })
+        .catch((error: Error) => logger.warn('late provider check not enqueued', { error }));
+    }
     await publishDeliveries(outcome.deliveries ?? [], deps.deliveryQueue, (deliveryId, error) =>
       logger.warn('webhook not enqueued; the sweeper will send it', { deliveryId, error: error as Error }),
     );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HttpProviderConfigSchema } from '#domain/provider-mapping.js';
 
 /**
  * The one place that reads process.env. Parsed once per cold start; every missing or malformed
@@ -61,6 +62,7 @@ export const ConfigSchema = z.object({
   MAPPINGS_TABLE: z.string().min(3),
   DELIVERIES_QUEUE_URL: z.string().min(1),
   DELIVERIES_DLQ_URL: z.string().min(1),
+  PROVIDER_CHECKS_QUEUE_URL: z.string().min(1),
   /** Per-attempt HTTP timeout of outbound webhooks. */
   DELIVERY_TIMEOUT_MS: positiveInt(10_000).pipe(z.number().max(60_000)),
   /** The sweeper re-enqueues deliveries left QUEUED (or overdue) this long. */
@@ -84,6 +86,34 @@ export const ConfigSchema = z.object({
   /** `transaction.mock_mode` of those reports: inspect while integrating, live after. */
   ONEPIPE_MOCK_MODE: z.enum(['live', 'inspect']).default('live'),
   INBOUND_RULES_FILE: z.string().default('rules/inbound.yaml'),
+
+  /** Who decides: the built-in rules, a generic HTTP provider, or Flagright. */
+  TM_PROVIDER: z.enum(['rules', 'http', 'flagright']).default('rules'),
+  TM_PROVIDER_MODE: z.enum(['primary', 'both', 'shadow']).default('primary'),
+  PROVIDER_TIMEOUT_MS: positiveInt(1500).pipe(z.number().max(10_000)),
+  /** What a payment gets when the provider times out, fails or answers something unreadable. */
+  PROVIDER_FALLBACK: z.enum(['PENDING', 'REJECTED', 'APPROVED']).default('PENDING'),
+  PROVIDER_BREAKER_ERROR_PERCENT: positiveInt(50).pipe(z.number().max(100)),
+  PROVIDER_BREAKER_RESET_MS: positiveInt(30_000),
+  /** A late answer (after a timeout) is fetched again in the background with this timeout. */
+  PROVIDER_LATE_TIMEOUT_MS: positiveInt(10_000),
+  HTTP_PROVIDER_CONFIG: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(HttpProviderConfigSchema)
+    .optional(),
+  FLAGRIGHT_API_URL: z.url().optional(),
+  FLAGRIGHT_API_KEY: z.string().min(8).optional(),
+  /** HMAC-SHA256 secret providers sign their webhooks with, and the accepted clock skew. */
+  PROVIDER_WEBHOOK_SECRET: z.string().min(24).optional(),
+  PROVIDER_WEBHOOK_TOLERANCE_SECONDS: positiveInt(300),
   /** In AWS: one Secrets Manager secret holding a JSON object of the secret variables above. */
   SECRETS_ARN: z.string().optional(),
   DELIVERY_RETRY_DELAYS: csvNumbers.default([30, 120, 600, 1800, 3600, 7200, 21600, 43200]),
@@ -109,6 +139,20 @@ export const ConfigSchema = z.object({
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
+/** Settings that only make sense together, checked after the fields themselves. */
+const crossChecks = (config: Config): string[] => {
+  const problems: string[] = [];
+  if (config.TM_PROVIDER === 'http' && !config.HTTP_PROVIDER_CONFIG)
+    problems.push('HTTP_PROVIDER_CONFIG: is required when TM_PROVIDER=http');
+  if (config.TM_PROVIDER === 'flagright' && (!config.FLAGRIGHT_API_URL || !config.FLAGRIGHT_API_KEY)) {
+    problems.push('FLAGRIGHT_API_URL / FLAGRIGHT_API_KEY: are required when TM_PROVIDER=flagright');
+  }
+  if (config.TM_PROVIDER !== 'rules' && config.PROVIDER_TIMEOUT_MS >= config.VALIDATE_BUDGET_MS) {
+    problems.push('PROVIDER_TIMEOUT_MS: must be below VALIDATE_BUDGET_MS (storage needs time too)');
+  }
+  return problems;
+};
+
 /** The at-risk window: PENDING_SLA_WARNING, or the last fifth of the SLA when it is not set. */
 export const slaWarningMs = (config: Pick<Config, 'PENDING_SLA' | 'PENDING_SLA_WARNING'>) =>
   config.PENDING_SLA_WARNING > 0 ? config.PENDING_SLA_WARNING : config.PENDING_SLA / 5;
@@ -121,10 +165,11 @@ export class ConfigError extends Error {
 export const parseConfig = (env: Record<string, string | undefined>): Config => {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = ConfigSchema.safeParse(present);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const problems = result.success
+    ? crossChecks(result.data)
+    : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  if (!result.success || problems.length > 0)
     throw new ConfigError(`Invalid configuration:\n- ${problems.join('\n- ')}`);
-  }
   return result.data;
 };
 
@@ -135,6 +180,9 @@ export const SECRET_NAMES = [
   'ONEPIPE_CLIENT_SECRET',
   'ONEPIPE_API_KEY',
   'WEBHOOK_SIGNING_SECRET',
+  'FLAGRIGHT_API_KEY',
+  'HTTP_PROVIDER_CONFIG',
+  'PROVIDER_WEBHOOK_SECRET',
 ] as const;
 
 let cached: Promise<Config> | undefined;

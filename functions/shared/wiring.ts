@@ -4,11 +4,16 @@ import { decisionRepository } from '#adapters/decision-repository.js';
 import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';
+import { providerCheckQueue } from '#adapters/provider-check-queue.js';
+import { flagrightProvider } from '#adapters/providers/flagright.js';
+import { guardedScreening } from '#adapters/providers/guarded-screening.js';
+import { httpProvider } from '#adapters/providers/http-provider.js';
 import { secretFetcher } from '#adapters/secrets.js';
 import { webhookSender } from '#adapters/webhook-sender.js';
 import type { Delivery } from '#domain/delivery.js';
 import type { TargetSettings } from '#domain/delivery-targets.js';
 import { debitReportDelivery } from '#domain/onepipe.js';
+import type { ProviderPort } from '#domain/providers.js';
 import type { NormalisedTransaction } from '#domain/transaction.js';
 import { type Config, getConfig } from './config.js';
 import { logger } from './logger.js';
@@ -43,6 +48,13 @@ const build = async () => {
     },
     signingSecret: config.WEBHOOK_SIGNING_SECRET,
   };
+  const providerPort = ((): ProviderPort | undefined => {
+    if (config.TM_PROVIDER === 'http' && config.HTTP_PROVIDER_CONFIG) return httpProvider(config.HTTP_PROVIDER_CONFIG);
+    if (config.TM_PROVIDER === 'flagright' && config.FLAGRIGHT_API_URL && config.FLAGRIGHT_API_KEY) {
+      return flagrightProvider({ url: config.FLAGRIGHT_API_URL, apiKey: config.FLAGRIGHT_API_KEY });
+    }
+    return undefined;
+  })();
   const debitReports = { providerName: config.ONEPIPE_PROVIDER_NAME, mockMode: config.ONEPIPE_MOCK_MODE };
   return {
     config,
@@ -56,6 +68,7 @@ const build = async () => {
       deadLetter: config.DELIVERIES_DLQ_URL,
     }),
     webhookSender: webhookSender(),
+    providerChecks: providerCheckQueue(sqsClient, config.PROVIDER_CHECKS_QUEUE_URL),
     targets,
     decisions: decisionRepository(documentClient, {
       decisions: config.DECISIONS_TABLE,
@@ -74,6 +87,15 @@ const build = async () => {
       deliveries: config.DELIVERIES_TABLE,
       decisions: config.DECISIONS_TABLE,
     }),
+    /** The external provider (absent with TM_PROVIDER=rules), raw for late re-checks and guarded for validate. */
+    providerPort,
+    provider: providerPort
+      ? guardedScreening(providerPort, {
+          timeoutMs: config.PROVIDER_TIMEOUT_MS,
+          errorThresholdPercentage: config.PROVIDER_BREAKER_ERROR_PERCENT,
+          resetTimeoutMs: config.PROVIDER_BREAKER_RESET_MS,
+        })
+      : undefined,
     rules: loadRulesEngine(config.RULES_FILE),
     inboundRules: loadRulesEngine(config.INBOUND_RULES_FILE),
   };

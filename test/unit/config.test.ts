@@ -9,6 +9,7 @@ const valid = {
   MAPPINGS_TABLE: 'mappings',
   DELIVERIES_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries',
   DELIVERIES_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries-dlq',
+  PROVIDER_CHECKS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/provider-checks',
   TOQIO_API_KEY: 'a-key-of-sixteen-chars',
   TOQIO_WEBHOOK_BASE_URL: 'https://core.sandbox.toq.io/webhooks/integration/acme',
 };
@@ -63,6 +64,22 @@ describe('configuration', () => {
     ]);
     expect(() => parseConfig({ ...valid, ADMIN_TOKENS: 'eve:root:0123456789abcdef' })).toThrow(/ADMIN_TOKENS/);
     expect(() => parseConfig({ ...valid, ADMIN_TOKENS: 'eve:analyst:short' })).toThrow(/16\+/);
+  });
+
+  it('checks provider settings together with the provider chosen', () => {
+    expect(() => parseConfig({ ...valid, TM_PROVIDER: 'flagright' })).toThrow(/FLAGRIGHT_API_URL/);
+    expect(() => parseConfig({ ...valid, TM_PROVIDER: 'http' })).toThrow(/HTTP_PROVIDER_CONFIG: is required/);
+    expect(() => parseConfig({ ...valid, TM_PROVIDER: 'http', HTTP_PROVIDER_CONFIG: '{nope' })).toThrow(/must be JSON/);
+    const flagright = {
+      ...valid,
+      TM_PROVIDER: 'flagright',
+      FLAGRIGHT_API_URL: 'https://api.flagright.com',
+      FLAGRIGHT_API_KEY: 'key-12345678',
+    };
+    expect(() => parseConfig({ ...flagright, VALIDATE_BUDGET_MS: '1000' })).toThrow(/below VALIDATE_BUDGET_MS/);
+    expect(parseConfig(flagright).PROVIDER_TIMEOUT_MS).toBe(1500);
+    // Without an external provider a short budget is fine.
+    expect(parseConfig({ ...valid, VALIDATE_BUDGET_MS: '1000' }).VALIDATE_BUDGET_MS).toBe(1000);
   });
 
   it('reads retry delays as seconds', () => {

@@ -1,0 +1,77 @@
+import { FLAGRIGHT_STATUS } from '#adapters/providers/flagright.js';
+import { changeCase } from '#domain/case-workflow.js';
+import { CaseConflictError, type CaseRecord, historyEntry, planDecision } from '#domain/cases.js';
+import { checkSignature, mapWebhookStatus, ProviderWebhookSchema, SIGNATURE_HEADER } from '#domain/provider-webhook.js';
+import { ConflictError, NotConfiguredError, NotFoundError, UnauthorizedError } from '#shared/errors.js';
+import { httpHandler, json, parseJsonBody, secretsEqual } from '#shared/http.js';
+import { logger } from '#shared/logger.js';
+import { wiring } from '#shared/wiring.js';
+
+const deps = await wiring();
+const { config } = deps;
+const vocabulary =
+  config.TM_PROVIDER === 'flagright' ? FLAGRIGHT_STATUS : (config.HTTP_PROVIDER_CONFIG?.response.statusMap ?? {});
+
+/** POST /providers/{name}/webhook: a provider's asynchronous verdict on a pending payment. */
+export const handler = httpHandler({}, async ({ event, raw }) => {
+  const name = event.pathParameters?.name;
+  if (!deps.providerPort || name !== deps.providerPort.name) throw new NotFoundError(`No provider ${name}`);
+  if (!config.PROVIDER_WEBHOOK_SECRET) throw new NotConfiguredError('PROVIDER_WEBHOOK_SECRET is not configured');
+  const check = checkSignature(event.headers[SIGNATURE_HEADER], raw, {
+    secret: config.PROVIDER_WEBHOOK_SECRET,
+    toleranceSeconds: config.PROVIDER_WEBHOOK_TOLERANCE_SECONDS,
+    nowSeconds: Math.floor(Date.now() / 1000),
+    equal: secretsEqual,
+  });
+  if (!check.ok) throw new UnauthorizedError(check.why);
+  if (
+    !(await deps.decisions.rememberOnce(
+      `provider-webhook#${check.signature}`,
+      config.PROVIDER_WEBHOOK_TOLERANCE_SECONDS * 2,
+    ))
+  ) {
+    throw new ConflictError('This webhook was already received (replay refused)');
+  }
+  const body = parseJsonBody(raw, ProviderWebhookSchema, 64 * 1024);
+  const status = mapWebhookStatus(body.status, vocabulary);
+  if (!status) throw new ConflictError(`Unknown verdict ${body.status}`);
+  const actor = { name: `provider:${name}`, role: 'supervisor' as const };
+  const reason = body.reason ?? `${name} verdict ${body.status}${body.reference ? ` (${body.reference})` : ''}`;
+  const current = await deps.cases.get(body.transactionId);
+  if (!current) throw new NotFoundError(`No case ${body.transactionId}`);
+  if (status === 'PENDING') {
+    await deps.cases.appendHistory(
+      historyEntry(current, { action: 'NOTED', actor: actor.name, now: new Date(), details: { text: reason } }),
+    );
+    return json(202, { transactionId: body.transactionId, result: 'noted' });
+  }
+  if (current.reviewStage === 'FINAL') {
+    // Idempotent: the same verdict again changes nothing; a different one on a closed case is a conflict.
+    if (current.status === status)
+      return json(200, { transactionId: body.transactionId, result: 'already decided', status });
+    throw new CaseConflictError(`Case ${body.transactionId} is already ${current.status}`);
+  }
+  const { change } = await changeCase(
+    body.transactionId,
+    (record, now) =>
+      planDecision(record, { status, reason }, actor, { now, fourEyesThreshold: config.FOUR_EYES_THRESHOLD }),
+    {
+      store: deps.cases,
+      queue: deps.deliveryQueue,
+      onApproved: (record: CaseRecord, now: Date) =>
+        record.transaction ? deps.approvedPaymentReports(record.transaction, now) : [],
+      onPublishError: (deliveryId, error) =>
+        logger.warn('webhook not enqueued; the sweeper will', { deliveryId, error: error as Error }),
+    },
+  );
+  logger.info('provider verdict applied', {
+    transactionId: body.transactionId,
+    provider: name,
+    action: change.history.action,
+  });
+  return json(change.final ? 200 : 202, {
+    transactionId: body.transactionId,
+    result: change.history.action,
+    status: change.final?.status ?? 'PENDING_EXTERNAL_APPROVAL',
+  });
+});
