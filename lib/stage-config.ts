@@ -24,6 +24,10 @@ export const StageConfigSchema = z.object({
 });
 export type StageConfig = z.infer<typeof StageConfigSchema>;
 
+/** A duration such as `24h` in seconds (the same syntax as PENDING_SLA). */
+export const durationSeconds = (value: string): number =>
+  Number(value.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86_400 }[value.slice(-1) as 's'];
+
 /** Picks and validates the named stage from context; every problem is reported at once. */
 export const stageConfigFromContext = (stage: string, stages: unknown): StageConfig => {
   const all = (stages ?? {}) as Record<string, unknown>;

@@ -12,7 +12,7 @@ import { ProjectFunction } from './constructs/project-function.js';
 import { Queues } from './constructs/queues.js';
 import { QUEUES, type QueueKey } from './queues.js';
 import { FUNCTIONS, type FunctionName, type FunctionSpec, ROUTES, type Trigger } from './routes.js';
-import type { StageConfig } from './stage-config.js';
+import { durationSeconds, type StageConfig } from './stage-config.js';
 import { TABLES, type TableKey } from './tables.js';
 
 export interface TmProxyStackProps extends StackProps {
@@ -104,6 +104,7 @@ export class TmProxyStack extends Stack {
       deliver: functions.deliver,
       deliveriesDlq: queues.deadLetterQueues.deliveries,
       alarmEmail: config.alarmEmail,
+      pendingWarningSeconds: Math.round(durationSeconds(config.pendingSla) * 0.8),
     });
 
     if (this.adminUrl) {

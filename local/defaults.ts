@@ -13,6 +13,7 @@ export const LOCAL_DEFAULTS = {
   // Powertools: readable logs locally; metrics are not published (there is no CloudWatch here).
   POWERTOOLS_DEV: 'true',
   POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_TRACE_ENABLED: 'false',
   POWERTOOLS_METRICS_NAMESPACE: 'tm-proxy-local',
   LOG_LEVEL: 'WARN',
 } as const;

@@ -187,3 +187,11 @@ export const scheduleMessage = (deliveryId: string, waitSeconds: number, now: Da
   }
   return { message, delaySeconds };
 };
+
+/** The admin API's delivery listing query and bulk-retry body. */
+export const ListDeliveriesQuery = z.object({
+  status: z.enum(DELIVERY_STATUSES).default('DEAD'),
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export const RetryDeadBody = z.strictObject({ since: z.iso.datetime({ offset: true }) });

@@ -1,4 +1,5 @@
 import { agreementReport } from '#domain/providers.js';
+import { buildOpenApi } from '#lib/openapi.js';
 import type { AdminOperations } from '#shared/admin-router.js';
 import { routeAdminApi } from '#shared/admin-router.js';
 import { BadRequestError } from '#shared/errors.js';
@@ -35,10 +36,13 @@ const operations: AdminOperations = {
   ...onepipeOperations(deps),
 };
 const ui = staticFiles(deps.config.UI_DIR);
+const openApi = buildOpenApi();
 
 /** The admin function behind its Function URL: the JSON API under /api/ and the web UI at /. */
-export const handler = httpHandler({}, async ({ event, raw }) =>
-  event.rawPath.startsWith('/api/')
+export const handler = httpHandler({}, async ({ event, raw }) => {
+  // The contract is public: it documents the routes, and no data.
+  if (event.rawPath === '/api/openapi.json') return json(200, openApi, { 'cache-control': 'public, max-age=300' });
+  return event.rawPath.startsWith('/api/')
     ? routeAdminApi(event, raw, deps.config.ADMIN_TOKENS, operations)
-    : ui(event.requestContext.http.method, event.rawPath),
-);
+    : ui(event.requestContext.http.method, event.rawPath);
+});

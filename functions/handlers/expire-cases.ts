@@ -22,5 +22,9 @@ export const handler = scheduledHandler(async () => {
     },
   );
   metrics.addMetric('cases_expired', MetricUnit.Count, result.expired.length);
-  return result;
+  // The age of the oldest open case: the dashboard shows it and an alarm fires before the SLA does.
+  const [oldest] = await deps.cases.listOpenBefore(new Date().toISOString(), 1);
+  const oldestAgeSeconds = oldest ? Math.round((Date.now() - Date.parse(oldest.createdAt)) / 1000) : 0;
+  metrics.addMetric('oldest_pending_case_age', MetricUnit.Seconds, oldestAgeSeconds);
+  return { ...result, oldestAgeSeconds };
 });

@@ -3,6 +3,7 @@ import { TransactionSchema } from '#domain/transaction.js';
 import { validatePayment } from '#domain/validate-payment.js';
 import { httpHandler, json, requireApiKey } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
+import { tracer } from '#shared/tracer.js';
 import { wiring } from '#shared/wiring.js';
 
 const deps = await wiring();
@@ -22,6 +23,7 @@ export const handler = httpHandler(
   },
   async ({ body, raw }) => {
     logger.appendKeys({ transactionId: body.id });
+    tracer.putAnnotation('transactionId', body.id);
     const outcome = await validatePayment(body, raw, {
       store: deps.decisions,
       engine: deps.rules,

@@ -1,11 +1,13 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
 import { logger } from './logger.js';
 import { metrics } from './metrics.js';
+import { tracer } from './tracer.js';
 
 export class InvalidMessageError extends Error {
   override name = 'InvalidMessageError';
@@ -33,6 +35,7 @@ export const sqsHandler = <TSchema extends z.ZodType>(
     await handle(parsed.data, record);
   };
   return middy<SQSEvent, SQSBatchResponse>()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .handler(async (event, context) => processPartialResponse(event, recordHandler, processor, { context }));
@@ -41,6 +44,7 @@ export const sqsHandler = <TSchema extends z.ZodType>(
 /** The one factory for scheduled (EventBridge) functions: logging and metrics around one job. */
 export const scheduledHandler = <T>(job: () => Promise<T>) =>
   middy<unknown, T>()
+    .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .handler(async () => {

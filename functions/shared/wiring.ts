@@ -18,6 +18,7 @@ import type { NormalisedTransaction } from '#domain/transaction.js';
 import { type Config, getConfig } from './config.js';
 import { logger } from './logger.js';
 import { loadRulesEngine } from './rules-loader.js';
+import { tracer } from './tracer.js';
 
 /**
  * Builds the process's dependencies once per cold start: configuration (with secrets), SDK
@@ -33,8 +34,9 @@ const build = async () => {
     dynamodbEndpoint: config.DYNAMODB_ENDPOINT,
     sqsEndpoint: config.SQS_ENDPOINT,
   };
-  const documentClient = createDocumentClient(settings);
-  const sqsClient = createSqsClient(settings);
+  // Every SDK call shows as an X-Ray subsegment (a no-op when tracing is off).
+  const documentClient = tracer.captureAWSv3Client(createDocumentClient(settings));
+  const sqsClient = tracer.captureAWSv3Client(createSqsClient(settings));
   const targets: TargetSettings = {
     toqio: {
       baseUrl: config.TOQIO_WEBHOOK_BASE_URL,

@@ -1,6 +1,15 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  SingleValueWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -15,6 +24,8 @@ export interface MonitoringProps {
   api: HttpApi;
   validate: IFunction;
   deliver: IFunction;
+  /** Alarm when the oldest pending case is this old (seconds): before the SLA closes it. */
+  pendingWarningSeconds: number;
   deliveriesDlq: IQueue;
   /** Who is told when an alarm fires (optional; subscribe others to the topic later). */
   alarmEmail?: string | undefined;
@@ -90,11 +101,67 @@ export class Monitoring extends Construct {
       1000,
       'Validate p99 above 1 s: Toqio waits synchronously for this answer.',
     );
+    const pendingAge = new Metric({
+      namespace: 'TmProxy',
+      metricName: 'oldest_pending_case_age',
+      dimensionsMap: { service: 'tm-proxy' },
+      statistic: 'Maximum',
+      period: Duration.minutes(5),
+    });
+    alarm(
+      'OldestPendingCase',
+      pendingAge,
+      props.pendingWarningSeconds,
+      'A pending payment is close to its time limit: an analyst should decide it before it expires.',
+    );
+    alarm(
+      'ValidateThrottles',
+      props.validate.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+      1,
+      'Validate calls are throttled by Lambda concurrency: raise reserved/account concurrency.',
+    );
+    alarm(
+      'ApiThrottlesAndClientErrors',
+      props.api.metricClientError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      50,
+      'Many 4xx (including 429 throttling and 401 bad keys) on the API: check the stage throttle and the Toqio key.',
+    );
     alarm(
       'DeliverErrors',
       props.deliver.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       1,
       'The deliver function failed (not a partner error): messages return to the queue until the DLQ.',
+    );
+
+    const webhook = (name: string) =>
+      new Metric({
+        namespace: 'TmProxy',
+        metricName: name,
+        dimensionsMap: { service: 'tm-proxy', target: 'toqio' },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      });
+    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `tm-proxy-${scope.node.id}` });
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Validate latency (ms)',
+        left: [
+          props.validate.metricDuration({ statistic: 'p50' }),
+          props.validate.metricDuration({ statistic: 'p99' }),
+        ],
+      }),
+      new GraphWidget({
+        title: 'API errors and throttles',
+        left: [props.api.metricServerError(), props.api.metricClientError(), props.validate.metricThrottles()],
+      }),
+      new GraphWidget({
+        title: 'Toqio webhooks',
+        left: [webhook('webhook_delivered'), webhook('webhook_retry'), webhook('webhook_dead')],
+      }),
+      new SingleValueWidget({
+        title: 'Dead letters and oldest pending case',
+        metrics: [props.deliveriesDlq.metricApproximateNumberOfMessagesVisible(), pendingAge],
+      }),
     );
   }
 }

@@ -57,6 +57,12 @@ describe('case API: who may call it', () => {
     expect((await call('/api/cases', 'Basic YWRtaW46YWRtaW4=')).status).toBe(401);
   });
 
+  it('serves the OpenAPI contract without a token', async () => {
+    const response = await fetch(`${stack.adminUrl}/api/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Json).paths['/api/cases/{transactionId}/decision']).toBeDefined();
+  });
+
   it('answers 404 for an unknown case and 400 for a bad query', async () => {
     expect((await call('/api/cases/no-such-case', ANA)).status).toBe(404);
     expect(

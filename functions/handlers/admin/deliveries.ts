@@ -1,18 +1,10 @@
-import { z } from 'zod';
-import { DELIVERY_STATUSES } from '#domain/delivery.js';
+import { ListDeliveriesQuery, RetryDeadBody } from '#domain/delivery.js';
 import { DeliveryNotFoundError, retryDeadDelivery, retryDeadSince } from '#domain/delivery-operations.js';
 import type { AdminOperations } from '#shared/admin-router.js';
 import { json, parseJsonBody } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
 import type { Wiring } from '#shared/wiring.js';
 import { parseQuery } from './query.js';
-
-const ListDeliveriesQuery = z.object({
-  status: z.enum(DELIVERY_STATUSES).default('DEAD'),
-  cursor: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-});
-const RetryDeadBody = z.strictObject({ since: z.iso.datetime({ offset: true }) });
 
 type DeliveryOperations = Pick<
   AdminOperations,
