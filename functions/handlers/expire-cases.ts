@@ -1,7 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { expireCases } from '#domain/case-workflow.js';
-import type { CaseRecord } from '#domain/cases.js';
-import { logger } from '#shared/logger.js';
 import { metrics } from '#shared/metrics.js';
 import { scheduledHandler } from '#shared/sqs.js';
 import { wiring } from '#shared/wiring.js';
@@ -12,14 +10,7 @@ const deps = await wiring();
 export const handler = scheduledHandler(async () => {
   const result = await expireCases(
     { slaMs: deps.config.PENDING_SLA, status: deps.config.PENDING_SLA_POLICY },
-    {
-      store: deps.cases,
-      queue: deps.deliveryQueue,
-      onApproved: (record: CaseRecord, now: Date) =>
-        record.transaction ? deps.approvedPaymentReports(record.transaction, now) : [],
-      onPublishError: (deliveryId, error) =>
-        logger.warn('webhook not enqueued; the sweeper will', { deliveryId, error: error as Error }),
-    },
+    deps.caseWorkflow,
   );
   metrics.addMetric('cases_expired', MetricUnit.Count, result.expired.length);
   // The age of the oldest open case: the dashboard shows it and an alarm fires before the SLA does.

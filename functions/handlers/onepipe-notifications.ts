@@ -27,13 +27,7 @@ export const handler = httpHandler(
     }
     const notification = parseJsonBody(raw, OnepipeNotificationSchema, config.MAX_BODY_BYTES);
     logger.appendKeys({ requestRef });
-    const result = await receiveNotification(notification, raw, {
-      store: deps.onepipe,
-      queue: deps.deliveryQueue,
-      inboundRules: deps.inboundRules,
-      onPublishError: (deliveryId, error) =>
-        logger.warn('webhook not enqueued; the sweeper will', { deliveryId, error: error as Error }),
-    });
+    const result = await receiveNotification(notification, raw, deps.notificationDeps);
     logger.info('onepipe notification', { ...result, requestType: notification.request_type });
     return json(200, { status: 'Successful', message: 'Transaction notification received' });
   },

@@ -1,6 +1,6 @@
 import { FLAGRIGHT_STATUS } from '#adapters/providers/flagright.js';
 import { changeCase } from '#domain/case-workflow.js';
-import { CaseConflictError, type CaseRecord, historyEntry, planDecision } from '#domain/cases.js';
+import { CaseConflictError, historyEntry, planDecision } from '#domain/cases.js';
 import { checkSignature, mapWebhookStatus, ProviderWebhookSchema, SIGNATURE_HEADER } from '#domain/provider-webhook.js';
 import { ConflictError, NotConfiguredError, NotFoundError, UnauthorizedError } from '#shared/errors.js';
 import { httpHandler, json, parseJsonBody, secretsEqual } from '#shared/http.js';
@@ -55,14 +55,7 @@ export const handler = httpHandler({}, async ({ event, raw }) => {
     body.transactionId,
     (record, now) =>
       planDecision(record, { status, reason }, actor, { now, fourEyesThreshold: config.FOUR_EYES_THRESHOLD }),
-    {
-      store: deps.cases,
-      queue: deps.deliveryQueue,
-      onApproved: (record: CaseRecord, now: Date) =>
-        record.transaction ? deps.approvedPaymentReports(record.transaction, now) : [],
-      onPublishError: (deliveryId, error) =>
-        logger.warn('webhook not enqueued; the sweeper will', { deliveryId, error: error as Error }),
-    },
+    deps.caseWorkflow,
   );
   logger.info('provider verdict applied', {
     transactionId: body.transactionId,

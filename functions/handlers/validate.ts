@@ -49,9 +49,7 @@ export const handler = httpHandler(
         .send({ transactionId: body.id })
         .catch((error: Error) => logger.warn('late provider check not enqueued', { error }));
     }
-    await publishDeliveries(outcome.deliveries ?? [], deps.deliveryQueue, (deliveryId, error) =>
-      logger.warn('webhook not enqueued; the sweeper will send it', { deliveryId, error: error as Error }),
-    );
+    await publishDeliveries(outcome.deliveries ?? [], deps.deliveryQueue, deps.logPublishError);
     if (outcome.source === 'degraded') {
       // The full decision is logged so nothing is lost while storage is down.
       logger.error('storage unavailable; answered fail mode', {

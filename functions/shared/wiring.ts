@@ -10,9 +10,12 @@ import { guardedScreening } from '#adapters/providers/guarded-screening.js';
 import { httpProvider } from '#adapters/providers/http-provider.js';
 import { secretFetcher } from '#adapters/secrets.js';
 import { webhookSender } from '#adapters/webhook-sender.js';
+import type { WorkflowDeps } from '#domain/case-workflow.js';
+import type { CaseRecord } from '#domain/cases.js';
 import type { Delivery } from '#domain/delivery.js';
 import type { TargetSettings } from '#domain/delivery-targets.js';
 import { debitReportDelivery } from '#domain/onepipe.js';
+import type { NotificationDeps } from '#domain/onepipe-notifications.js';
 import type { ProviderPort } from '#domain/providers.js';
 import type { NormalisedTransaction } from '#domain/transaction.js';
 import { type Config, getConfig } from './config.js';
@@ -57,13 +60,49 @@ const build = async () => {
     }
     return undefined;
   })();
+  /** A webhook whose record is stored but whose queue message failed: logged; the sweeper sends it. */
+  const logPublishError = (deliveryId: string, error: unknown) =>
+    logger.warn('webhook not enqueued; the sweeper will send it', { deliveryId, error: error as Error });
   const debitReports = { providerName: config.ONEPIPE_PROVIDER_NAME, mockMode: config.ONEPIPE_MOCK_MODE };
+  const deliveryQueueAdapter = deliveryQueue(sqsClient, {
+    queue: config.DELIVERIES_QUEUE_URL,
+    deadLetter: config.DELIVERIES_DLQ_URL,
+  });
+  const approvedPaymentReports = (transaction: NormalisedTransaction, now: Date): Delivery[] =>
+    config.ONEPIPE_LISTENER_URL ? [debitReportDelivery(transaction, debitReports, now)] : [];
+  const cases = caseRepository(documentClient, {
+    decisions: config.DECISIONS_TABLE,
+    history: config.HISTORY_TABLE,
+    deliveries: config.DELIVERIES_TABLE,
+  });
+  const onepipe = onepipeRepository(documentClient, {
+    notifications: config.NOTIFICATIONS_TABLE,
+    mappings: config.MAPPINGS_TABLE,
+    deliveries: config.DELIVERIES_TABLE,
+    decisions: config.DECISIONS_TABLE,
+  });
+  const inboundRules = loadRulesEngine(config.INBOUND_RULES_FILE);
   return {
     config,
     documentClient,
+    logPublishError,
+    /** What every change of a case needs: storage, the outbox queue, and the OnePipe report on approval. */
+    caseWorkflow: {
+      store: cases,
+      queue: deliveryQueueAdapter,
+      onApproved: (record: CaseRecord, now: Date) =>
+        record.transaction ? approvedPaymentReports(record.transaction, now) : [],
+      onPublishError: logPublishError,
+    } satisfies WorkflowDeps,
+    /** What taking a OnePipe notification needs. */
+    notificationDeps: {
+      store: onepipe,
+      queue: deliveryQueueAdapter,
+      inboundRules,
+      onPublishError: logPublishError,
+    } satisfies NotificationDeps,
     /** The OnePipe debit report for an approved payment, when ONEPIPE_LISTENER_URL is set. */
-    approvedPaymentReports: (transaction: NormalisedTransaction, now: Date): Delivery[] =>
-      config.ONEPIPE_LISTENER_URL ? [debitReportDelivery(transaction, debitReports, now)] : [],
+    approvedPaymentReports,
     deliveries: deliveryRepository(documentClient, config.DELIVERIES_TABLE),
     deliveryQueue: deliveryQueue(sqsClient, {
       queue: config.DELIVERIES_QUEUE_URL,
@@ -78,17 +117,8 @@ const build = async () => {
       history: config.HISTORY_TABLE,
       deliveries: config.DELIVERIES_TABLE,
     }),
-    cases: caseRepository(documentClient, {
-      decisions: config.DECISIONS_TABLE,
-      history: config.HISTORY_TABLE,
-      deliveries: config.DELIVERIES_TABLE,
-    }),
-    onepipe: onepipeRepository(documentClient, {
-      notifications: config.NOTIFICATIONS_TABLE,
-      mappings: config.MAPPINGS_TABLE,
-      deliveries: config.DELIVERIES_TABLE,
-      decisions: config.DECISIONS_TABLE,
-    }),
+    cases,
+    onepipe,
     /** The external provider (absent with TM_PROVIDER=rules), raw for late re-checks and guarded for validate. */
     providerPort,
     provider: providerPort
@@ -99,7 +129,7 @@ const build = async () => {
         })
       : undefined,
     rules: loadRulesEngine(config.RULES_FILE),
-    inboundRules: loadRulesEngine(config.INBOUND_RULES_FILE),
+    inboundRules,
   };
 };
 

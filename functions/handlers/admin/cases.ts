@@ -34,14 +34,7 @@ const caseStatus = (record: CaseRecord): CaseFilter =>
 /** The analysts' side of cases: the queue, a case's full picture, and the actions on it. */
 export const caseOperations = (deps: Wiring): CaseOperations => {
   const { config } = deps;
-  const workflow = {
-    store: deps.cases,
-    queue: deps.deliveryQueue,
-    onApproved: (record: CaseRecord, now: Date) =>
-      record.transaction ? deps.approvedPaymentReports(record.transaction, now) : [],
-    onPublishError: (deliveryId: string, error: unknown) =>
-      logger.warn('webhook not enqueued; the sweeper will send it', { deliveryId, error: error as Error }),
-  };
+  const workflow = deps.caseWorkflow;
   const actor = ({ principal }: AdminRequest): Actor => ({ name: principal.name, role: principal.role });
 
   /** A case as the API shows it: its state, the four-eyes state and where it stands on the SLA. */

@@ -30,13 +30,7 @@ export const onepipeOperations = (deps: Wiring): OnepipeOperations => ({
     const body = parseJsonBody(raw, AccountMappingSchema, 16 * 1024);
     const mapping = { ...body, accountNumber };
     await deps.onepipe.putMapping({ ...mapping, updatedAt: new Date().toISOString(), updatedBy: principal.name });
-    const registered = await registerUnmatched(mapping, {
-      store: deps.onepipe,
-      queue: deps.deliveryQueue,
-      inboundRules: deps.inboundRules,
-      onPublishError: (deliveryId, error) =>
-        logger.warn('webhook not enqueued; the sweeper will', { deliveryId, error: error as Error }),
-    });
+    const registered = await registerUnmatched(mapping, deps.notificationDeps);
     logger.info('account mapped', { accountNumber, by: principal.name, registered: registered.length });
     return json(200, { ...mapping, registeredCredits: registered });
   },
