@@ -95,7 +95,10 @@ const withinBudget = async <T>(deadline: number, clock: () => number, run: (sign
 
 /**
  * Decides one payment for Toqio: replays a stored decision, else evaluates the rules on the
- * payment and its velocity and stores decision and counters together. If storage fails or
+ * payment and its velocity and stores decision and counters together. Idempotency is the decision
+ * record itself (a conditional put in the same transaction as the counters), not Powertools
+ * idempotency: a separate idempotency record could not be written atomically with the counters,
+ * and the stored answer must change when an analyst decides (a cached response would not). If storage fails or
  * overruns the budget, answers the fail mode (never an unstored approval).
  */
 export const validatePayment = async (
