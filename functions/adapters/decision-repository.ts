@@ -5,13 +5,11 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { historyEntry } from '#domain/cases.js';
 import { toAnswer, type ValidateAnswer } from '#domain/decision.js';
-import type { DecisionStatus } from '#domain/rules.js';
 import type { DecisionStore } from '#domain/validate-payment.js';
 import type { CounterChange, CounterItem } from '#domain/velocity.js';
 
@@ -213,29 +211,6 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
         if (error instanceof ConditionalCheckFailedException) return false;
         throw error;
       }
-    },
-
-    /** Full stored decision (for case management and tests). */
-    async getDecision(transactionId: string) {
-      const result = await client.send(
-        new GetCommand({ TableName: tables.decisions, Key: { transactionId }, ConsistentRead: true }),
-      );
-      return result.Item;
-    },
-    /** Decisions with a status, oldest first (the pending queue reads this). */
-    async listByStatus(status: DecisionStatus, limit = 50) {
-      const result = await client.send(
-        new QueryCommand({
-          TableName: tables.decisions,
-          IndexName: 'byStatus',
-          KeyConditionExpression: '#s = :s',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': status },
-          ScanIndexForward: true,
-          Limit: limit,
-        }),
-      );
-      return result.Items ?? [];
     },
   };
 };

@@ -123,12 +123,6 @@ export const onepipeRepository = (client: DynamoDBDocumentClient, tables: Onepip
       const result = await client.send(new ScanCommand({ TableName: tables.mappings, Limit: 1000 }));
       return (result.Items ?? []) as AccountMapping[];
     },
-    async getNotification(requestRef: string) {
-      const result = await client.send(
-        new GetCommand({ TableName: tables.notifications, Key: { requestRef }, ConsistentRead: true }),
-      );
-      return result.Item as NotificationRecord | undefined;
-    },
     /** Every parked credit, oldest first (the UI's "unmatched" list). */
     async listAllUnmatched(): Promise<NotificationRecord[]> {
       const result = await client.send(

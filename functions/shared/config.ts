@@ -202,8 +202,3 @@ export const getConfig = (fetchSecret?: (arn: string) => Promise<Record<string, 
   })();
   return cached;
 };
-
-/** For the local gateway and tests that change the environment between runs. */
-export const resetConfig = (): void => {
-  cached = undefined;
-};

@@ -118,7 +118,7 @@ export const httpHandler = <TSchema extends z.ZodType | undefined = undefined>(
   };
   return middy<HttpEvent, HttpResult>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger))
+    .use(injectLambdaContext(logger, { resetKeys: true })) // no key outlives its invocation
     .use(httpHeaderNormalizer())
     .use(errors)
     .use(options.use ?? [])

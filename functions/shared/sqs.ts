@@ -36,7 +36,7 @@ export const sqsHandler = <TSchema extends z.ZodType>(
   };
   return middy<SQSEvent, SQSBatchResponse>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger))
+    .use(injectLambdaContext(logger, { resetKeys: true })) // no key outlives its invocation
     .use(logMetrics(metrics))
     .handler(async (event, context) => processPartialResponse(event, recordHandler, processor, { context }));
 };
@@ -45,7 +45,7 @@ export const sqsHandler = <TSchema extends z.ZodType>(
 export const scheduledHandler = <T>(job: () => Promise<T>) =>
   middy<unknown, T>()
     .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger))
+    .use(injectLambdaContext(logger, { resetKeys: true })) // no key outlives its invocation
     .use(logMetrics(metrics))
     .handler(async () => {
       const result = await job();

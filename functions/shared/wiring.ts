@@ -139,8 +139,3 @@ export const wiring = () => {
   return built;
 };
 export type Wiring = Awaited<ReturnType<typeof build>>;
-
-/** Forgets the built dependencies (the local gateway's --reload and tests use it). */
-export const resetWiring = () => {
-  built = undefined;
-};
