@@ -6,7 +6,18 @@ import { toMillis } from './money.js';
  * Toqio's account shape (Save Transaction seed). Every field is optional because Toqio's
  * TM payload is not published; unknown fields are kept (looseObject).
  */
-export const AccountSchema = z.looseObject({
+/**
+ * Toqio may send `null` for a field it has no value for: a null in a known optional field is read
+ * as absent (issue 11), while unknown fields are kept as sent. `id` stays required.
+ */
+const nullAsAbsent =
+  (keys: readonly string[]) =>
+  (value: unknown): unknown =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).filter(([key, field]) => !(field === null && keys.includes(key))))
+      : value;
+
+const AccountShape = z.looseObject({
   id: z.string().optional(),
   type: z.string().optional(),
   name: z.string().optional(),
@@ -22,7 +33,11 @@ export const AccountSchema = z.looseObject({
   postalCode: z.string().optional(),
   countryCode: z.string().optional(),
 });
+export const AccountSchema = z.preprocess(nullAsAbsent(Object.keys(AccountShape.shape)), AccountShape);
 export type Account = z.infer<typeof AccountSchema>;
+
+/** Key prefix of OnePipe credits in the decisions table (their informational cases). */
+export const ONEPIPE_KEY_PREFIX = 'onepipe#';
 
 const amount = z.number({ error: 'must be a number' }).refine(Number.isFinite, 'must be a finite number');
 
@@ -48,32 +63,39 @@ const noNegative = (
  * The transaction Toqio sends to `POST /transaction/validate`: the Save Transaction model.
  * Only `id` is required; amounts are numbers; a negative amount is allowed only on a REFUND.
  */
-export const TransactionSchema = z
-  .looseObject({
-    id: z.string({ error: 'is required and must be a string' }).trim().min(1, 'must not be empty').max(200),
-    user: z.string().optional(),
-    company: z.string().optional(),
-    customer: z.string().optional(),
-    clientType: z.string().optional(),
-    type: z.string().optional(),
-    status: z.string().optional(),
-    currency: z.string().optional(),
-    baseCurrency: z.string().optional(),
-    total: amount.optional(),
-    baseTotal: amount.optional(),
-    balance: amount.optional(),
-    transactionNumber: z.string().optional(),
-    payType: z.string().optional(),
-    date: z.string().optional(),
-    country: z.string().optional(),
-    corePaymentType: z.string().optional(),
-    concept: z.string().optional(),
-    reference: z.string().optional(),
-    sourceAccount: AccountSchema.optional(),
-    destinationAccount: AccountSchema.optional(),
-  })
-  .refine(...noNegative('total'))
-  .refine(...noNegative('baseTotal'));
+const TransactionShape = z.looseObject({
+  id: z
+    .string({ error: 'is required and must be a string' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(200)
+    // OnePipe credits are stored under `onepipe#<transaction_ref>`: a Toqio id can never take that key.
+    .refine((id) => !id.startsWith(ONEPIPE_KEY_PREFIX), `must not start with ${ONEPIPE_KEY_PREFIX}`),
+  user: z.string().optional(),
+  company: z.string().optional(),
+  customer: z.string().optional(),
+  clientType: z.string().optional(),
+  type: z.string().optional(),
+  status: z.string().optional(),
+  currency: z.string().optional(),
+  baseCurrency: z.string().optional(),
+  total: amount.optional(),
+  baseTotal: amount.optional(),
+  balance: amount.optional(),
+  transactionNumber: z.string().optional(),
+  payType: z.string().optional(),
+  date: z.string().optional(),
+  country: z.string().optional(),
+  corePaymentType: z.string().optional(),
+  concept: z.string().optional(),
+  reference: z.string().optional(),
+  sourceAccount: AccountSchema.optional(),
+  destinationAccount: AccountSchema.optional(),
+});
+export const TransactionSchema = z.preprocess(
+  nullAsAbsent(Object.keys(TransactionShape.shape).filter((key) => key !== 'id')),
+  TransactionShape.refine(...noNegative('total')).refine(...noNegative('baseTotal')),
+);
 export type Transaction = z.infer<typeof TransactionSchema>;
 
 /** One party of a payment as the rules see it. */

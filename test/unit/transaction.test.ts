@@ -17,8 +17,29 @@ describe('TransactionSchema', () => {
   });
 
   it('refuses amounts that are not numbers, naming each field', () => {
-    const result = TransactionSchema.safeParse({ ...seedExample(), total: '250.75', baseTotal: null });
+    const result = TransactionSchema.safeParse({ ...seedExample(), total: '250.75', baseTotal: 'x' });
     expect(result.error?.issues.map((issue) => issue.path.join('.')).sort()).toEqual(['baseTotal', 'total']);
+  });
+
+  it('reads null in an optional field as absent, in the payment and in its accounts', () => {
+    const result = TransactionSchema.safeParse({
+      ...seedExample(),
+      concept: null,
+      baseTotal: null,
+      destinationAccount: null,
+      sourceAccount: { ...(seedExample().sourceAccount as object), iban: null, name: null },
+      somethingNew: null,
+    });
+    expect(result.error?.issues).toBeUndefined();
+    expect(result.data).not.toHaveProperty('concept');
+    expect(result.data).not.toHaveProperty('destinationAccount');
+    expect(result.data?.sourceAccount).not.toHaveProperty('iban');
+    expect(result.data).toHaveProperty('somethingNew', null);
+  });
+
+  it('still requires an id (null is not an id) and refuses ids in the OnePipe key space', () => {
+    expect(TransactionSchema.safeParse({ ...seedExample(), id: null }).error?.issues[0]?.path).toEqual(['id']);
+    expect(TransactionSchema.safeParse({ ...seedExample(), id: 'onepipe#123' }).error?.issues[0]?.path).toEqual(['id']);
   });
 
   it('refuses a negative amount unless the transaction is a refund', () => {
