@@ -1,6 +1,32 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { maskSensitive } from '../../functions/shared/log-masking.js';
+import { MAX_LOGGED_CHARS, maskEmails, maskSensitive } from '../../functions/shared/log-masking.js';
 import { seedExample } from '../fixtures/transactions.js';
+
+/** Runs `log` with a masking Powertools logger and returns what it printed. */
+const captured = (log: (logger: Logger) => void): string => {
+  const lines: string[] = [];
+  const capture = (chunk: unknown) => {
+    lines.push(String(chunk));
+    return true;
+  };
+  const write = process.stdout.write;
+  const writeError = process.stderr.write;
+  const info = console.info;
+  const error = console.error;
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+  console.info = (...args: unknown[]) => capture(args.join(' '));
+  console.error = (...args: unknown[]) => capture(args.join(' '));
+  try {
+    log(new Logger({ serviceName: 'test', jsonReplacerFn: maskSensitive }));
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = writeError;
+    console.info = info;
+    console.error = error;
+  }
+  return lines.join('\n');
+};
 
 describe('log masking', () => {
   it('masks IBANs, account numbers, names and secrets in every log line, at any depth', () => {
@@ -46,5 +72,54 @@ describe('log masking', () => {
     expect(output).toContain('****6819');
     expect(output).toContain('GB29****6819'); // the IBAN inside free text
     expect(output).toContain('Office Supplies Payment'); // ordinary fields stay readable
+  });
+
+  it('masks hostile 250 KB strings in linear time (the quadratic e-mail pattern took 104 s)', () => {
+    const hostile = [
+      'x'.repeat(250_000),
+      'a@'.repeat(125_000),
+      `${'a'.repeat(125_000)}@${'b.'.repeat(62_000)}`,
+      `${'.'.repeat(125_000)}@x`,
+      'GB29'.repeat(62_500),
+      '@.'.repeat(125_000),
+    ];
+    for (const text of hostile) {
+      const started = performance.now();
+      maskEmails(text); // the whole string, uncut: linear on its own
+      const output = captured((logger) => logger.error('degraded', { payload: { note: text, nested: [text] } }));
+      expect(performance.now() - started).toBeLessThan(250);
+      expect(output).toContain('"degraded"');
+      expect(output.length).toBeLessThan(3 * MAX_LOGGED_CHARS + 2000);
+    }
+  });
+
+  it('cuts every logged string to MAX_LOGGED_CHARS and says how much was cut', () => {
+    const output = captured((logger) => logger.info('long', { concept: 'y'.repeat(MAX_LOGGED_CHARS + 10) }));
+    expect(output).toContain('…[10 more chars]');
+    expect(output).not.toContain('y'.repeat(MAX_LOGGED_CHARS + 1));
+  });
+
+  it('masks an e-mail straddling the cut, and e-mails next to punctuation', () => {
+    const straddling = `${'z'.repeat(MAX_LOGGED_CHARS - 5)} jane.smith@example.com`;
+    expect(captured((logger) => logger.info('cut', { text: straddling }))).not.toContain('jane.smi');
+    expect(maskEmails('write to jane@example.com. or "bob@mail.example.org"')).toBe('write to [email]. or "[email]"');
+  });
+
+  it("keeps an error's name and its stack frames readable, and masks its message", () => {
+    const error = new TypeError('could not store jane.smith@example.com');
+    error.stack = [
+      'TypeError: could not store jane.smith@example.com',
+      '    at send (file:///var/task/node_modules/@aws-sdk/client-dynamodb/dist-es/index.js:12:34)',
+      '    at main (file:///var/task/index.mjs:5:6)',
+    ].join('\n');
+    const output = captured((logger) => logger.error('request failed', { error }));
+    const line = JSON.parse(output.slice(output.indexOf('{'))) as {
+      error: { name: string; message: string; stack: string; location: string };
+    };
+    expect(line.error.name).toBe('TypeError');
+    expect(line.error.message).toBe('could not store [email]');
+    expect(line.error.stack).toContain('node_modules/@aws-sdk/client-dynamodb/dist-es/index.js:12:34');
+    expect(line.error.stack).not.toContain('jane.smith');
+    expect(line.error.location).toBe('file:///var/task/node_modules/@aws-sdk/client-dynamodb/dist-es/index.js:12');
   });
 });
