@@ -17,21 +17,31 @@ const nullAsAbsent =
       ? Object.fromEntries(Object.entries(value).filter(([key, field]) => !(field === null && keys.includes(key))))
       : value;
 
+/**
+ * Sizes of the known fields. The stored decision holds the raw body (at most 256 KB) plus
+ * normalised copies of these fields, and must stay under DynamoDB's 400 KB item limit; identifiers
+ * also become parts of keys (2,048 bytes at most). Unknown fields are kept in the raw body only.
+ */
+export const FIELD_LIMITS = { identifier: 200, name: 500, text: 2000 } as const;
+const identifier = z.string().max(FIELD_LIMITS.identifier, `must be at most ${FIELD_LIMITS.identifier} characters`);
+const partyName = z.string().max(FIELD_LIMITS.name, `must be at most ${FIELD_LIMITS.name} characters`);
+const freeText = z.string().max(FIELD_LIMITS.text, `must be at most ${FIELD_LIMITS.text} characters`);
+
 const AccountShape = z.looseObject({
-  id: z.string().optional(),
-  type: z.string().optional(),
-  name: z.string().optional(),
-  iban: z.string().optional(),
-  bicSwift: z.string().optional(),
-  ukAccountNumber: z.string().optional(),
-  ukSortCode: z.string().optional(),
-  accountNumber: z.string().optional(),
-  routingNumber: z.string().optional(),
-  caRoutingNumber: z.string().optional(),
-  bsbCode: z.string().optional(),
-  city: z.string().optional(),
-  postalCode: z.string().optional(),
-  countryCode: z.string().optional(),
+  id: identifier.optional(),
+  type: identifier.optional(),
+  name: partyName.optional(),
+  iban: identifier.optional(),
+  bicSwift: identifier.optional(),
+  ukAccountNumber: identifier.optional(),
+  ukSortCode: identifier.optional(),
+  accountNumber: identifier.optional(),
+  routingNumber: identifier.optional(),
+  caRoutingNumber: identifier.optional(),
+  bsbCode: identifier.optional(),
+  city: freeText.optional(),
+  postalCode: identifier.optional(),
+  countryCode: identifier.optional(),
 });
 export const AccountSchema = z.preprocess(nullAsAbsent(Object.keys(AccountShape.shape)), AccountShape);
 export type Account = z.infer<typeof AccountSchema>;
@@ -39,7 +49,14 @@ export type Account = z.infer<typeof AccountSchema>;
 /** Key prefix of OnePipe credits in the decisions table (their informational cases). */
 export const ONEPIPE_KEY_PREFIX = 'onepipe#';
 
-const amount = z.number({ error: 'must be a number' }).refine(Number.isFinite, 'must be a finite number');
+/** No payment is this large; a bound also keeps amounts (x1000) exact and storable in DynamoDB. */
+export const MAX_AMOUNT = 1e12;
+const amount = z
+  .number({ error: 'must be a number' })
+  .refine(Number.isFinite, 'must be a finite number')
+  .refine((value) => Math.abs(value) <= MAX_AMOUNT, `must be between -${MAX_AMOUNT} and ${MAX_AMOUNT}`)
+  // DynamoDB stores no number closer to zero than 1e-130 (nor is it any currency's amount).
+  .refine((value) => value === 0 || Math.abs(value) >= 1e-130, 'must be 0 or at least 1e-130 in size');
 
 /**
  * A negative amount is allowed only on a REFUND. `when` makes the check run even when another
@@ -71,24 +88,24 @@ const TransactionShape = z.looseObject({
     .max(200)
     // OnePipe credits are stored under `onepipe#<transaction_ref>`: a Toqio id can never take that key.
     .refine((id) => !id.startsWith(ONEPIPE_KEY_PREFIX), `must not start with ${ONEPIPE_KEY_PREFIX}`),
-  user: z.string().optional(),
-  company: z.string().optional(),
-  customer: z.string().optional(),
-  clientType: z.string().optional(),
-  type: z.string().optional(),
-  status: z.string().optional(),
-  currency: z.string().optional(),
-  baseCurrency: z.string().optional(),
+  user: identifier.optional(),
+  company: identifier.optional(),
+  customer: identifier.optional(),
+  clientType: identifier.optional(),
+  type: identifier.optional(),
+  status: identifier.optional(),
+  currency: identifier.optional(),
+  baseCurrency: identifier.optional(),
   total: amount.optional(),
   baseTotal: amount.optional(),
   balance: amount.optional(),
-  transactionNumber: z.string().optional(),
-  payType: z.string().optional(),
-  date: z.string().optional(),
-  country: z.string().optional(),
-  corePaymentType: z.string().optional(),
-  concept: z.string().optional(),
-  reference: z.string().optional(),
+  transactionNumber: identifier.optional(),
+  payType: identifier.optional(),
+  date: identifier.optional(),
+  country: identifier.optional(),
+  corePaymentType: identifier.optional(),
+  concept: freeText.optional(),
+  reference: freeText.optional(),
   sourceAccount: AccountSchema.optional(),
   destinationAccount: AccountSchema.optional(),
 });

@@ -52,9 +52,35 @@ export const requireApiKey = (header: () => string, expected: () => string): Mid
   },
 });
 
+/** Deepest nesting of objects and arrays a JSON body may have (Toqio's and partners' bodies use 3 or 4). */
+export const MAX_JSON_DEPTH = 32;
+
 /**
- * Reads a JSON object body and validates it: 413 over the limit, 400 for bad JSON, a non-object
- * or schema errors (naming every field). Nothing has happened yet when this throws.
+ * How deep a JSON text nests, counted in one pass over the text (brackets inside strings do not
+ * count), stopping as soon as it passes `max`: a body nested 100,000 deep is refused before it is
+ * parsed, stored, or later printed by code that recurses.
+ */
+export const jsonDepthExceeds = (raw: string, max: number): boolean => {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < raw.length; index++) {
+    const code = raw.charCodeAt(index);
+    if (inString) {
+      if (code === 92)
+        index++; // backslash: skip the escaped character
+      else if (code === 34) inString = false;
+    } else if (code === 34) inString = true;
+    else if (code === 123 || code === 91) {
+      if (++depth > max) return true;
+    } else if (code === 125 || code === 93) depth--;
+  }
+  return false;
+};
+
+/**
+ * Reads a JSON object body and validates it: 413 over the limit, 400 for bad JSON, nesting deeper
+ * than MAX_JSON_DEPTH, a non-object or schema errors (naming every field). Nothing has happened
+ * yet when this throws.
  */
 export const parseJsonBody = <TSchema extends z.ZodType>(
   raw: string,
@@ -62,6 +88,9 @@ export const parseJsonBody = <TSchema extends z.ZodType>(
   limit: number,
 ): z.infer<TSchema> => {
   if (Buffer.byteLength(raw, 'utf8') > limit) throw new PayloadTooLargeError(`Body exceeds ${limit} bytes`);
+  if (jsonDepthExceeds(raw, MAX_JSON_DEPTH)) {
+    throw new BadRequestError(`Body nests deeper than ${MAX_JSON_DEPTH} levels`, 'TOO_DEEP');
+  }
   let parsedJson: unknown;
   try {
     parsedJson = JSON.parse(raw);
