@@ -281,7 +281,19 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/providers/{name}/webhook', function: 'providerWebhook', auth: 'provider-signature' },
 ];
 
-/** Matches a concrete path against a route path; returns the path parameters or undefined. */
+/** A path segment percent-decoded, or undefined when its escapes are malformed (`%ZZ`, a cut UTF-8 sequence). */
+export const decodeSegment = (segment: string): string | undefined => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Matches a concrete path against a route path; returns the path parameters or undefined (also
+ * when a parameter's escapes are malformed: such a path names no resource).
+ */
 export const matchPath = (routePath: string, path: string): Record<string, string> | undefined => {
   const want = routePath.split('/');
   const got = path.split('/');
@@ -290,8 +302,9 @@ export const matchPath = (routePath: string, path: string): Record<string, strin
   for (const [index, part] of want.entries()) {
     const actual = got[index] ?? '';
     if (part.startsWith('{') && part.endsWith('}')) {
-      if (!actual) return undefined;
-      params[part.slice(1, -1)] = decodeURIComponent(actual);
+      const decoded = decodeSegment(actual);
+      if (!actual || decoded === undefined) return undefined;
+      params[part.slice(1, -1)] = decoded;
     } else if (part !== actual) return undefined;
   }
   return params;

@@ -33,6 +33,16 @@ export class PayloadTooLargeError extends Error {
 export class NotConfiguredError extends Error {
   override name = 'NotConfiguredError';
 }
+/** Too many failed attempts from one source; `retryAfterSeconds` says when to try again. */
+export class TooManyRequestsError extends Error {
+  override name = 'TooManyRequestsError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
 
 const STATUS: Record<string, { status: number; code: string }> = {
   BadRequestError: { status: 400, code: 'BAD_REQUEST' },
@@ -41,6 +51,9 @@ const STATUS: Record<string, { status: number; code: string }> = {
   NotFoundError: { status: 404, code: 'NOT_FOUND' },
   ConflictError: { status: 409, code: 'CONFLICT' },
   PayloadTooLargeError: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
+  TooManyRequestsError: { status: 429, code: 'TOO_MANY_REQUESTS' },
+  /** A listing cursor the caller crafted, or one that no longer fits the query. */
+  InvalidCursorError: { status: 400, code: 'INVALID_CURSOR' },
   NotConfiguredError: { status: 503, code: 'NOT_CONFIGURED' },
 };
 
@@ -50,7 +63,8 @@ export interface ErrorBody {
 
 /** Maps any thrown value to a status and a body; unknown errors never leak their message. */
 export const toErrorResponse = (error: unknown, requestId?: string): { status: number; body: ErrorBody } => {
-  const known = error instanceof Error ? STATUS[error.name] : undefined;
+  // Own properties only: an error named `constructor` or `toString` is not a known kind.
+  const known = error instanceof Error && Object.hasOwn(STATUS, error.name) ? STATUS[error.name] : undefined;
   if (!known || !(error instanceof Error)) {
     return {
       status: 500,

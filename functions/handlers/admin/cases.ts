@@ -1,3 +1,4 @@
+import { checkCursor, refusedInputAsBadRequest } from '#adapters/listing-input.js';
 import { CaseQuerySchema, toWorkflowFilter } from '#domain/case-queries.js';
 import { addNote, changeCase } from '#domain/case-workflow.js';
 import {
@@ -95,7 +96,9 @@ export const caseOperations = (deps: Wiring): CaseOperations => {
     listCases: async ({ query }) => {
       const parsed = parseQuery(CaseQuerySchema, query);
       const now = new Date();
-      const page = await deps.cases.listCases(toWorkflowFilter(parsed, now), parsed.limit, parsed.cursor);
+      const filter = toWorkflowFilter(parsed, now);
+      checkCursor(parsed.cursor, ['transactionId', 'status', 'createdAt'], { status: filter.indexStatus });
+      const page = await refusedInputAsBadRequest(() => deps.cases.listCases(filter, parsed.limit, parsed.cursor));
       return json(200, { items: page.items.map((record) => summary(record, now)), nextCursor: page.nextCursor });
     },
     getCase: async ({ params }) => json(200, await fullCase(String(params.transactionId))),

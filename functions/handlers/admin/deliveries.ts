@@ -1,3 +1,4 @@
+import { checkCursor, refusedInputAsBadRequest } from '#adapters/listing-input.js';
 import { ListDeliveriesQuery, RetryDeadBody } from '#domain/delivery.js';
 import { DeliveryNotFoundError, retryDeadDelivery, retryDeadSince } from '#domain/delivery-operations.js';
 import type { AdminOperations } from '#shared/admin-router.js';
@@ -17,9 +18,12 @@ export const deliveryOperations = (deps: Wiring): DeliveryOperations => {
   return {
     listDeliveries: async ({ query }) => {
       const { status, cursor, limit } = parseQuery(ListDeliveriesQuery, query);
+      checkCursor(cursor, ['deliveryId', 'status', 'dueAt'], { status });
       return json(
         200,
-        await deps.deliveries.listByStatus(status, { limit, newestFirst: true, ...(cursor ? { cursor } : {}) }),
+        await refusedInputAsBadRequest(() =>
+          deps.deliveries.listByStatus(status, { limit, newestFirst: true, ...(cursor ? { cursor } : {}) }),
+        ),
       );
     },
     getDelivery: async ({ params }) => {
