@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Reason } from './decision.js';
-import { type ProviderStatus, ProviderUnreadableError, type ProviderVerdict } from './providers.js';
+import { lookupOwn, type ProviderStatus, ProviderUnreadableError, type ProviderVerdict } from './providers.js';
 
 /**
  * The generic HTTP provider, configured declaratively (HTTP_PROVIDER_CONFIG, JSON):
@@ -70,7 +70,7 @@ export const readProviderVerdict = (
   provider: string,
 ): ProviderVerdict => {
   const said = readPath(answer, response.statusPath);
-  const status: ProviderStatus | undefined = typeof said === 'string' ? response.statusMap[said] : undefined;
+  const status: ProviderStatus | undefined = typeof said === 'string' ? lookupOwn(response.statusMap, said) : undefined;
   if (!status)
     throw new ProviderUnreadableError(
       `${provider} answered ${JSON.stringify(said)} at ${response.statusPath}, which is not mapped`,

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import type { ProviderStatus } from './providers.js';
+import { lookupOwn, type ProviderStatus } from './providers.js';
 
 /** A provider's late verdict on a pending payment. `status` is in the provider's own words or ours. */
 export const ProviderWebhookSchema = z.looseObject({
@@ -48,4 +48,5 @@ export const mapWebhookStatus = (
   said: string,
   vocabulary: Record<string, ProviderStatus>,
 ): ProviderStatus | undefined =>
-  vocabulary[said] ?? (['APPROVED', 'REJECTED', 'PENDING'].includes(said) ? (said as ProviderStatus) : undefined);
+  lookupOwn(vocabulary, said) ??
+  (['APPROVED', 'REJECTED', 'PENDING'].includes(said) ? (said as ProviderStatus) : undefined);

@@ -37,6 +37,14 @@ export type ProviderOutcome =
   | { kind: 'verdict'; provider: string; verdict: ProviderVerdict; latencyMs: number }
   | { kind: 'failed'; provider: string; error: string; timedOut: boolean; breakerOpen: boolean; latencyMs: number };
 
+/**
+ * A partner's word looked up in one of our tables: own entries only, so a word such as
+ * `__proto__`, `constructor` or `toString` selects nothing (a plain `table[word]` finds
+ * Object.prototype's members and took them for a verdict).
+ */
+export const lookupOwn = <V>(table: Readonly<Record<string, V>>, word: string): V | undefined =>
+  Object.hasOwn(table, word) ? table[word] : undefined;
+
 export const toDecisionStatus = (status: ProviderStatus): DecisionStatus =>
   status === 'PENDING' ? 'PENDING_EXTERNAL_APPROVAL' : status;
 

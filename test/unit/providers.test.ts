@@ -133,6 +133,13 @@ describe('generic HTTP provider mapping', () => {
   });
 });
 
+const webhookMapping = HttpProviderConfigSchema.parse({
+  url: 'https://provider.example/screen',
+  auth: { type: 'apiKey', key: 'key-12345678' },
+  request: {},
+  response: { statusPath: 'result.decision', statusMap: { ok: 'APPROVED' } },
+}).response;
+
 describe('provider webhook signatures', () => {
   const secret = 'provider-webhook-secret-0123456789';
   const equal = (a: string, b: string) => a === b;
@@ -158,4 +165,12 @@ describe('provider webhook signatures', () => {
     expect(mapWebhookStatus('APPROVED', {})).toBe('APPROVED');
     expect(mapWebhookStatus('MAYBE', {})).toBeUndefined();
   });
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])(
+    'takes the word %s for no verdict, in a webhook and in an answer',
+    (word) => {
+      expect(mapWebhookStatus(word, { BLOCK: 'REJECTED' })).toBeUndefined();
+      expect(() => readProviderVerdict({ result: { decision: word } }, webhookMapping, 'acme')).toThrow(/not mapped/);
+    },
+  );
 });

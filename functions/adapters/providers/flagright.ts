@@ -1,4 +1,4 @@
-import { type ProviderPort, type ProviderStatus, ProviderUnreadableError } from '#domain/providers.js';
+import { lookupOwn, type ProviderPort, type ProviderStatus, ProviderUnreadableError } from '#domain/providers.js';
 import type { Party } from '#domain/transaction.js';
 import { postJson } from './http-provider.js';
 
@@ -58,7 +58,7 @@ export const flagrightProvider = (settings: { url: string; apiKey: string }): Pr
       transactionId?: string;
       hitRules?: { ruleId?: string; ruleName?: string; ruleDescription?: string }[];
     };
-    const status = answer.status ? FLAGRIGHT_STATUS[answer.status] : undefined;
+    const status = typeof answer.status === 'string' ? lookupOwn(FLAGRIGHT_STATUS, answer.status) : undefined;
     if (!status) throw new ProviderUnreadableError(`flagright answered status ${JSON.stringify(answer.status)}`);
     return {
       status,
