@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { CaseQuerySchema } from '../functions/domain/case-queries.js';
 import { DecisionRequestSchema, NoteRequestSchema } from '../functions/domain/cases.js';
 import { ListDeliveriesQuery, RetryDeadBody } from '../functions/domain/delivery.js';
-import { AccountMappingSchema, OnepipeNotificationSchema } from '../functions/domain/onepipe.js';
+import { OnepipeNotificationSchema } from '../functions/domain/onepipe.js';
 import { ProviderWebhookSchema } from '../functions/domain/provider-webhook.js';
+import { accountMappingSchema } from '../functions/domain/toqio-save-transaction.js';
 import { TransactionSchema } from '../functions/domain/transaction.js';
 import { ADMIN_ROUTES, type AdminOperation, ROUTES } from './routes.js';
 
@@ -38,7 +39,8 @@ const ADMIN_INPUTS: Partial<Record<AdminOperation, { body?: z.ZodType; query?: z
   listCases: { query: CaseQuerySchema },
   decideCase: { body: DecisionRequestSchema },
   addCaseNote: { body: NoteRequestSchema },
-  putAccountMapping: { body: AccountMappingSchema },
+  // Documented with the default ONEPIPE_CURRENCY (NGN).
+  putAccountMapping: { body: accountMappingSchema({ currency: 'NGN' }) },
   listDeliveries: { query: ListDeliveriesQuery },
   retryDeadDeliveries: { body: RetryDeadBody },
 };

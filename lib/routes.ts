@@ -211,21 +211,30 @@ export const ADMIN_ROUTES = [
     path: '/api/account-mappings/{accountNumber}',
     role: 'supervisor',
     operation: 'putAccountMapping',
-    summary: 'Create or replace a mapping; parked credits of the account are registered in Toqio',
+    summary:
+      'Map a new account (its parked credits are registered in Toqio), or propose a change to an existing mapping (202; a second supervisor approves)',
   },
   {
     method: 'DELETE',
     path: '/api/account-mappings/{accountNumber}',
     role: 'supervisor',
     operation: 'deleteAccountMapping',
-    summary: 'Remove a mapping (later credits are parked as UNMATCHED)',
+    summary: 'Propose removing a mapping (202; a second supervisor approves; later credits are parked as UNMATCHED)',
+  },
+  {
+    method: 'POST',
+    path: '/api/account-mappings/{accountNumber}/approve',
+    role: 'supervisor',
+    operation: 'approveAccountMapping',
+    summary: "Approve the pending change of a mapping (not the proposer's own: 403)",
   },
   {
     method: 'GET',
     path: '/api/onepipe/unmatched',
     role: 'analyst',
     operation: 'listUnmatchedCredits',
-    summary: 'Credits received for accounts that are not mapped yet',
+    summary:
+      'OnePipe notifications waiting for a person: credits to unmapped or incompletely mapped accounts, and parked, refused or unconfirmed notifications',
   },
   {
     method: 'GET',

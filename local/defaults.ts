@@ -8,7 +8,12 @@ export const LOCAL_DEFAULTS = {
   TOQIO_API_KEY: 'local-toqio-api-key-change-me',
   TOQIO_API_KEY_HEADER: 'x-api-key',
   ADMIN_TOKENS: 'ana:analyst:local-analyst-token-0001,sam:supervisor:local-supervisor-token-0001',
+  // OnePipe's Bearer key is always checked with its signature: one is never configured without the other.
+  ONEPIPE_API_KEY: 'local-onepipe-api-key',
   ONEPIPE_CLIENT_SECRET: 'local-onepipe-client-secret',
+  // What we sign our own calls to OnePipe with: never the inbound secret.
+  ONEPIPE_OUTBOUND_CLIENT_SECRET: 'local-onepipe-outbound-secret',
+  ONEPIPE_OUTBOUND_API_KEY: 'local-onepipe-outbound-key',
   DELIVERY_RETRY_DELAYS: '5,15,60,300,900',
   // Powertools: readable logs locally; metrics are not published (there is no CloudWatch here).
   POWERTOOLS_DEV: 'true',

@@ -558,9 +558,13 @@ const MAPPING_FIELDS: [string, string, boolean][] = [
   ['customer', 'Toqio customer', true],
   ['accountId', 'Toqio account id', true],
   ['accountName', 'Account name', false],
-  ['bankName', 'Bank name', false],
-  ['bankDescription', 'Bank description', false],
+  ['bankName', 'Bank name', true],
+  ['bankDescription', 'Bank description', true],
+  ['accountType', 'Toqio account type', true],
 ];
+
+/** Toqio's corePaymentType values most likely for a Nigerian virtual account; the API accepts the seed's whole list. */
+const CORE_PAYMENT_TYPES = ['INTERNAL-TRANSFER', 'payment-type-inter-ledger', 'EFT', 'payment-type-Global-SWIFT'];
 
 const renderAccounts = async () => {
   const unmatched = await api('/api/onepipe/unmatched');
@@ -571,7 +575,10 @@ const renderAccounts = async () => {
     if (!(error instanceof ApiError && error.status === 403)) throw error;
   }
   const inputs = Object.fromEntries(
-    MAPPING_FIELDS.map(([name, , required]) => [name, h('input', { name, required }) as HTMLInputElement]),
+    MAPPING_FIELDS.map(([name, , required]) => [
+      name,
+      h('input', { name, required, ...(name === 'accountType' ? { value: 'ngn' } : {}) }) as HTMLInputElement,
+    ]),
   );
   const clientType = h(
     'select',
@@ -579,10 +586,14 @@ const renderAccounts = async () => {
     h('option', { value: 'BUSINESS' }, 'BUSINESS'),
     h('option', { value: 'CONSUMER' }, 'CONSUMER'),
   ) as HTMLSelectElement;
-  const currency = h('input', { name: 'currency', value: 'NGN', required: true }) as HTMLInputElement;
+  const corePaymentType = h(
+    'select',
+    { name: 'corePaymentType' },
+    ...CORE_PAYMENT_TYPES.map((value) => h('option', { value }, value)),
+  ) as HTMLSelectElement;
   const save = async (event: Event) => {
     event.preventDefault();
-    const body: Json = { clientType: clientType.value, currency: currency.value.trim() };
+    const body: Json = { clientType: clientType.value, corePaymentType: corePaymentType.value };
     for (const [name, , required] of MAPPING_FIELDS) {
       const value = inputs[name]?.value.trim();
       if (name !== 'accountNumber' && (value || required)) body[name] = value;
@@ -593,11 +604,38 @@ const renderAccounts = async () => {
         { method: 'PUT', body },
       );
       await renderAccounts();
-      show(`Mapping saved; ${result.registeredCredits.length} parked credit(s) sent to Toqio.`, 'info');
+      if (result.status === 'PROPOSED') show('Change proposed: a second supervisor must approve it.', 'info');
+      else show(`Mapping saved; ${result.registeredCredits.length} parked credit(s) sent to Toqio.`, 'info');
     } catch (error) {
       explain(error);
     }
   };
+  const approve = (accountNumber: string) => async () => {
+    try {
+      const result = await api(`/api/account-mappings/${encodeURIComponent(accountNumber)}/approve`, {
+        method: 'POST',
+      });
+      await renderAccounts();
+      show(`Change approved (${result.status}).`, 'info');
+    } catch (error) {
+      explain(error);
+    }
+  };
+  const state = (m: Json) =>
+    m.pendingChange
+      ? h(
+          'span',
+          {},
+          `${m.pendingChange.change} proposed by ${m.pendingChange.proposedBy} `,
+          h('button', { type: 'button', onclick: approve(String(m.accountNumber)) }, 'Approve'),
+        )
+      : m.complete
+        ? 'complete'
+        : h(
+            'span',
+            { class: 'muted' },
+            `incomplete, credits parked: ${(m.problems as string[] | undefined)?.join('; ') ?? ''}`,
+          );
   const mappingSection = mappings
     ? h(
         'section',
@@ -612,7 +650,9 @@ const renderAccounts = async () => {
             h(
               'tr',
               {},
-              ...['Account', 'Company', 'Customer', 'Toqio account', 'Type', 'Currency'].map((t) => h('th', {}, t)),
+              ...['Account', 'Company', 'Customer', 'Toqio account', 'Type', 'Payment type', 'State'].map((t) =>
+                h('th', {}, t),
+              ),
             ),
           ),
           h(
@@ -622,9 +662,10 @@ const renderAccounts = async () => {
               h(
                 'tr',
                 {},
-                ...[m.accountNumber, m.company, m.customer, m.accountId, m.clientType, m.currency].map((v) =>
+                ...[m.accountNumber, m.company, m.customer, m.accountId, m.clientType, m.corePaymentType].map((v) =>
                   h('td', {}, String(v ?? '')),
                 ),
+                h('td', {}, state(m)),
               ),
             ),
           ),
@@ -634,7 +675,7 @@ const renderAccounts = async () => {
           { class: 'filters', onsubmit: save },
           ...MAPPING_FIELDS.map(([name, label]) => h('label', {}, label, inputs[name] ?? null)),
           h('label', {}, 'Client type', clientType),
-          h('label', {}, 'Currency', currency),
+          h('label', {}, 'Core payment type', corePaymentType),
           h('button', { type: 'submit' }, 'Save mapping'),
         ),
       )
@@ -645,14 +686,18 @@ const renderAccounts = async () => {
     h(
       'section',
       {},
-      h('h2', {}, 'Credits waiting for a mapping'),
+      h('h2', {}, 'OnePipe notifications waiting for a person'),
       h(
         'table',
         { id: 'unmatched' },
         h(
           'thead',
           {},
-          h('tr', {}, ...['Received', 'Account', 'Amount (kobo)', 'Reference', 'From'].map((t) => h('th', {}, t))),
+          h(
+            'tr',
+            {},
+            ...['Received', 'State', 'Account', 'Amount (kobo)', 'Reference', 'From', 'Why'].map((t) => h('th', {}, t)),
+          ),
         ),
         h(
           'tbody',
@@ -664,14 +709,16 @@ const renderAccounts = async () => {
                   {},
                   ...[
                     new Date(item.receivedAt).toLocaleString(),
+                    item.state,
                     item.accountNumber,
                     item.amountKobo,
                     item.transactionRef,
                     item.requester,
+                    item.why,
                   ].map((v) => h('td', {}, String(v ?? ''))),
                 ),
               )
-            : [h('tr', {}, h('td', { colspan: '5', class: 'muted' }, 'None: every credit found its account.'))]),
+            : [h('tr', {}, h('td', { colspan: '7', class: 'muted' }, 'None: every notification was handled.'))]),
         ),
       ),
     ),

@@ -1,16 +1,34 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import { type Delivery, newDelivery } from './delivery.js';
-import { minorToMajor, toMillis } from './money.js';
+import { majorToMinor } from './money.js';
 import type { NormalisedTransaction } from './transaction.js';
 
 /**
  * OnePipe's Transaction Notification, parsed leniently: the samples disagree on types and
- * spellings (see shared/partners/onepipe.md), so unknown fields are kept and amounts may be
- * numbers or numeric strings. Only `request_ref` is needed to verify and store a notification.
+ * spellings (see shared/partners/onepipe.md), so unknown fields are kept, `request_type` is read in
+ * any letter case and amounts may be numbers or numeric strings. What storage or money cannot hold
+ * is refused here (and, once the signature is good, parked for a person, never a 500): amounts
+ * must be whole, non-negative kobo within 15 digits; keys and references are bounded.
  */
-const kobo = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a number of kobo')]);
-const text = z.string().nullish();
+const MAX_KOBO_DIGITS = 15;
+const kobo = z.union([
+  z
+    .number()
+    .int('must be whole kobo')
+    .nonnegative('must not be negative')
+    .max(10 ** MAX_KOBO_DIGITS - 1, `must be at most ${MAX_KOBO_DIGITS} digits of kobo`),
+  z
+    .string()
+    .regex(
+      new RegExp(`^\\d{1,${MAX_KOBO_DIGITS}}$`),
+      `must be whole, non-negative kobo (at most ${MAX_KOBO_DIGITS} digits)`,
+    ),
+]);
+const text = z.string().max(4096).nullish();
+/** `value` of a key-like field: DynamoDB keys and index keys must stay far below 2,048 bytes. */
+const shortText = (max: number) => z.string().max(max, `must be at most ${max} characters`).nullish();
 
 export const NOTIFICATION_TYPES = [
   'transaction_notification',
@@ -19,9 +37,20 @@ export const NOTIFICATION_TYPES = [
   'payment_fulfilment',
 ] as const;
 
+/** A request_ref must be usable as a key: bounded, and not in the key spaces we keep for ourselves. */
+export const RequestRefSchema = z
+  .string({ error: 'is required' })
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((ref) => !/^(txref|burn|mapping|proposal)#/.test(ref), 'uses a reserved prefix');
+
 export const OnepipeNotificationSchema = z.looseObject({
-  request_ref: z.string({ error: 'is required' }).trim().min(1).max(200),
-  request_type: z.enum(NOTIFICATION_TYPES, { error: `must be one of ${NOTIFICATION_TYPES.join(', ')}` }),
+  request_ref: RequestRefSchema,
+  request_type: z
+    .string({ error: 'is required' })
+    .transform((value) => value.trim().toLowerCase())
+    .pipe(z.enum(NOTIFICATION_TYPES, { error: `must be one of ${NOTIFICATION_TYPES.join(', ')}` })),
   requester: text,
   mock_mode: text,
   app_info: z.looseObject({}).nullish(),
@@ -30,14 +59,14 @@ export const OnepipeNotificationSchema = z.looseObject({
       amount: kobo.nullish(),
       status: text,
       provider: text,
-      transaction_ref: text,
+      transaction_ref: shortText(128),
       transaction_desc: text,
       transaction_type: text,
       customer_ref: text,
       meta: z
         .looseObject({
           event_type: text,
-          cr_account: text,
+          cr_account: shortText(64),
           cr_account_name: text,
           narration: text,
           originator_account_name: text,
@@ -45,7 +74,7 @@ export const OnepipeNotificationSchema = z.looseObject({
           originator_bank_name: text,
           originator_cbn_code: text,
           transaction_date: text,
-          payment_id: text,
+          payment_id: z.union([z.string().max(200), z.number()]).nullish(),
         })
         .nullish(),
     })
@@ -53,118 +82,76 @@ export const OnepipeNotificationSchema = z.looseObject({
 });
 export type OnepipeNotification = z.infer<typeof OnepipeNotificationSchema>;
 
+/** OnePipe's documented acknowledgement (PaywithAccount collection, "Payment Notifications"). */
+export const ONEPIPE_ACK = { status: 'Successful', message: 'Transaction processed successfully' } as const;
+
 /** OnePipe's signature: lower-case hex MD5 of `<request_ref>;<client secret>`. */
 export const onepipeSignature = (requestRef: string, clientSecret: string): string =>
   createHash('md5').update(`${requestRef};${clientSecret}`).digest('hex');
+
+/**
+ * Our own request_refs (debit reports, queries) carry a tag only our outbound secret can make:
+ * 24 random hex digits and the first 8 hex digits of their HMAC. A notification that comes back
+ * with one of them is one of our own messages replayed at us, and is refused.
+ */
+const refTag = (random: string, secret: string) =>
+  createHmac('sha256', secret).update(`tm-proxy-request-ref:${random}`).digest('hex').slice(0, 8);
+
+export const ourRequestRef = (outboundSecret: string): string => {
+  const random = randomBytes(12).toString('hex');
+  return `${random}${refTag(random, outboundSecret)}`;
+};
+
+export const isOurRequestRef = (requestRef: string, outboundSecret: string | undefined): boolean => {
+  if (!outboundSecret || !/^[0-9a-f]{32}$/.test(requestRef)) return false;
+  return refTag(requestRef.slice(0, 24), outboundSecret) === requestRef.slice(24);
+};
 
 /** What a notification means for us. */
 export type NotificationKind =
   | { kind: 'credit'; accountNumber: string; amountKobo: string }
   | { kind: 'inspect' }
+  /** Money-bearing, but not something we can register: parked for a person. */
+  | { kind: 'parked'; why: string }
   | { kind: 'other'; why: string };
 
 const isInspect = (notification: OnepipeNotification) => notification.mock_mode?.toLowerCase() === 'inspect';
 
-/** A successful `credit` in live mode is a payment to register in Toqio; everything else is only stored. */
+/** Lifecycle events that move no money (mandate activation and status changes, biller approval). */
+const NON_MONEY_TRANSACTION_TYPES = new Set(['activate_mandate']);
+const NON_MONEY_EVENTS = new Set(['biller_approved', 'active', 'inactive', 'expired']);
+
+/**
+ * Classifies from what the message carries. A successful live `credit` (or a successful payment
+ * into a named virtual account without `event_type`, as in OnePipe's FidelityVirtual sample) is a
+ * credit to register; any other successful notification that carries money (a direct-debit
+ * collection, a collection naming no account, a credit of zero) is parked for a person; failed
+ * payments, lifecycle events and messages without money are only stored.
+ */
 export const classifyNotification = (notification: OnepipeNotification): NotificationKind => {
   if (isInspect(notification)) return { kind: 'inspect' };
   const details = notification.details;
-  const event = details?.meta?.event_type?.toLowerCase();
-  if (event !== 'credit') return { kind: 'other', why: `event ${event ?? 'none'} is not a credit` };
-  if (details?.status?.toLowerCase() !== 'successful')
-    return { kind: 'other', why: `credit status ${details?.status ?? 'missing'}` };
-  const accountNumber = details.meta?.cr_account?.trim();
-  if (!accountNumber) return { kind: 'other', why: 'credit names no credited account (meta.cr_account)' };
-  if (details.amount === null || details.amount === undefined) return { kind: 'other', why: 'credit has no amount' };
-  return { kind: 'credit', accountNumber, amountKobo: String(details.amount) };
-};
-
-/** How a credited virtual account belongs to a Toqio customer. Managed by supervisors. */
-export const AccountMappingSchema = z.strictObject({
-  company: z.string().trim().min(1),
-  customer: z.string().trim().min(1),
-  accountId: z.string().trim().min(1),
-  clientType: z.enum(['BUSINESS', 'CONSUMER']),
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
-    .default('NGN'),
-  accountName: z.string().trim().min(1).optional(),
-  bankName: z.string().trim().min(1).optional(),
-  bankDescription: z.string().trim().min(1).optional(),
-  corePaymentType: z.string().trim().min(1).optional(),
-});
-export type AccountMapping = z.infer<typeof AccountMappingSchema> & { accountNumber: string };
-
-/** OnePipe's transaction_date is `yyyy-MM-dd-hh-mm-ss` (or shorter); Toqio wants a date. */
-export const toqioDate = (onepipeDate: string | null | undefined, receivedAt: string): string => {
-  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(onepipeDate ?? '');
-  return match ? `${match[1]}-${match[2]}-${match[3]}` : receivedAt.slice(0, 10);
-};
-
-/** A stable UUID for a OnePipe payment, so a re-registration sends Toqio the same id. */
-const stableUuid = (seed: string): string => {
-  const hex = createHash('sha256').update(seed).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-};
-
-/**
- * The SAVE_TRANSACTION body for a credit (Toqio's INBOUND_BANK_TRANSFER shape). Fields Toqio
- * calls mandatory that OnePipe does not carry come from the mapping; absent ones are left out,
- * never invented (balance, for instance, is not known here).
- */
-export const saveTransactionBody = (notification: OnepipeNotification, mapping: AccountMapping, receivedAt: string) => {
-  const details = notification.details ?? {};
-  const meta = details.meta ?? {};
-  const transactionRef = details.transaction_ref ?? notification.request_ref;
-  const amount = Number(minorToMajor(String(details.amount ?? 0)));
-  const optional = <T>(key: string, value: T | null | undefined) =>
-    value === null || value === undefined || value === '' ? {} : { [key]: value };
+  const event = details?.meta?.event_type?.trim().toLowerCase() || undefined;
+  const status = details?.status?.trim().toLowerCase();
+  if (status !== 'successful') return { kind: 'other', why: `status ${details?.status ?? 'missing'}` };
+  const transactionType = details?.transaction_type?.trim().toLowerCase();
+  const amount = details?.amount === null || details?.amount === undefined ? undefined : String(details.amount);
+  const accountNumber = details?.meta?.cr_account?.trim() || undefined;
+  const isCredit = event === 'credit' || (event === undefined && accountNumber !== undefined);
+  if (isCredit) {
+    if (!accountNumber) return { kind: 'parked', why: 'credit names no credited account (meta.cr_account)' };
+    if (amount === undefined) return { kind: 'parked', why: 'credit has no amount' };
+    if (new Decimal(amount).lte(0)) return { kind: 'parked', why: 'credit of zero is not registered' };
+    return { kind: 'credit', accountNumber, amountKobo: new Decimal(amount).toFixed(0) };
+  }
+  if ((transactionType && NON_MONEY_TRANSACTION_TYPES.has(transactionType)) || (event && NON_MONEY_EVENTS.has(event)))
+    return { kind: 'other', why: `${event ?? transactionType} moves no money` };
+  if (amount === undefined || new Decimal(amount).lte(0)) return { kind: 'other', why: 'no money moved' };
   return {
-    id: stableUuid(`onepipe:${transactionRef}`),
-    company: mapping.company,
-    customer: mapping.customer,
-    clientType: mapping.clientType,
-    type: 'INBOUND',
-    status: 'ACCEPTED',
-    currency: mapping.currency,
-    baseCurrency: mapping.currency,
-    total: amount,
-    baseTotal: amount,
-    transactionNumber: transactionRef,
-    payType: 'INBOUND_BANK_TRANSFER',
-    date: toqioDate(meta.transaction_date, receivedAt),
-    sourceAccount: {
-      type: mapping.currency,
-      ...optional('name', meta.originator_account_name),
-      ...optional('accountNumber', meta.originator_account_number),
-      // The originator's bank: its CBN code is the Nigerian routing code.
-      ...optional('routingNumber', meta.originator_cbn_code),
-      ...optional('address', meta.originator_bank_name),
-      countryCode: 'NG',
-    },
-    destinationAccount: {
-      id: mapping.accountId,
-      type: mapping.currency.toLowerCase(),
-      ...optional('name', mapping.accountName ?? meta.cr_account_name),
-      accountNumber: mapping.accountNumber,
-      countryCode: 'NG',
-      bankingProvider: 'OnePipe',
-    },
-    concept: meta.narration ?? details.transaction_desc ?? '',
-    ...optional('bankName', mapping.bankName),
-    ...optional('bankDescription', mapping.bankDescription),
-    ...optional('corePaymentType', mapping.corePaymentType),
-    orderId: transactionRef,
-    dynamicFields: [
-      { label: { en: 'OnePipe reference' }, valueId: 'onepipe_request_ref', value: notification.request_ref },
-      ...(meta.payment_id
-        ? [{ label: { en: 'OnePipe payment id' }, valueId: 'onepipe_payment_id', value: meta.payment_id }]
-        : []),
-      ...(details.provider
-        ? [{ label: { en: 'Collected by' }, valueId: 'onepipe_provider', value: details.provider }]
-        : []),
-    ],
+    kind: 'parked',
+    why: event
+      ? `successful ${event} of ${amount} kobo is not registered automatically`
+      : `successful payment of ${amount} kobo names no event_type and no credited account`,
   };
 };
 
@@ -172,44 +159,103 @@ export const saveTransactionBody = (notification: OnepipeNotification, mapping: 
 export interface DebitReportSettings {
   providerName: string;
   mockMode: 'live' | 'inspect';
+  /** The only currency OnePipe handles (ONEPIPE_CURRENCY): amounts are its minor units (kobo). */
+  currency: string;
+  /** Tags our request_refs so a replay of them is recognised inbound. */
+  outboundSecret: string;
 }
 
 /**
  * The `transaction_notification` for an approved outbound payment, in OnePipe's request
- * envelope: a new request_ref, the Toqio id as transaction_ref, the amount in minor units.
+ * envelope: a new (tagged) request_ref, the Toqio id as transaction_ref, the amount in minor
+ * units of the currency's ISO 4217 exponent. Only for payments in OnePipe's currency: a USD
+ * payment reported as kobo would be a wrong amount, so it is not reported (undefined).
  */
-export const debitNotification = (transaction: NormalisedTransaction, settings: DebitReportSettings) => ({
-  request_ref: randomUUID().replaceAll('-', ''),
-  request_type: 'transaction_notification',
-  auth: { type: null, secure: null, auth_provider: settings.providerName, route_mode: null },
-  transaction: {
-    mock_mode: settings.mockMode,
-    transaction_ref: transaction.id,
-    transaction_desc: transaction.concept ?? `Payment ${transaction.id}`,
-    transaction_ref_parent: null,
-    // Minor units of the payment's currency: thousandths -> hundredths, exactly.
-    amount: Math.round(toMillis(transaction.amount) / 10),
-    customer: { customer_ref: transaction.customer, firstname: '', surname: '', email: '', mobile_no: '' },
-    meta: {
-      event_type: 'debit',
-      currency: transaction.currency,
-      beneficiary_name: transaction.destination.name,
-      beneficiary_account: transaction.destination.accountNumber ?? transaction.destination.iban,
+export const debitNotification = (transaction: NormalisedTransaction, settings: DebitReportSettings) => {
+  const currency = transaction.currency ?? undefined;
+  if (currency !== settings.currency) return undefined;
+  const amount = majorToMinor(transaction.amount, currency);
+  if (amount === undefined || amount <= 0) return undefined;
+  return {
+    request_ref: ourRequestRef(settings.outboundSecret),
+    request_type: 'transaction_notification',
+    auth: { type: null, secure: null, auth_provider: settings.providerName, route_mode: null },
+    transaction: {
+      mock_mode: settings.mockMode,
+      transaction_ref: transaction.id,
+      transaction_desc: transaction.concept ?? `Payment ${transaction.id}`,
+      transaction_ref_parent: null,
+      amount,
+      customer: { customer_ref: transaction.customer, firstname: '', surname: '', email: '', mobile_no: '' },
+      meta: {
+        event_type: 'debit',
+        currency,
+        beneficiary_name: transaction.destination.name,
+        beneficiary_account: transaction.destination.accountNumber ?? transaction.destination.iban,
+      },
+      details: null,
     },
-    details: null,
-  },
-});
+  };
+};
 
-/** The OnePipe delivery that reports an approved outbound payment (subject: the Toqio id). */
+/**
+ * The OnePipe delivery that reports an approved outbound payment (subject: the Toqio id), or
+ * none when the payment is not in OnePipe's currency (see debitNotification).
+ */
 export const debitReportDelivery = (
   transaction: NormalisedTransaction,
   settings: DebitReportSettings,
   now: Date,
-): Delivery =>
-  newDelivery({
-    target: 'onepipe',
-    type: 'transaction_notification',
-    subject: transaction.id,
-    payload: debitNotification(transaction, settings),
-    now,
-  });
+): Delivery | undefined => {
+  const payload = debitNotification(transaction, settings);
+  return payload
+    ? newDelivery({ target: 'onepipe', type: 'transaction_notification', subject: transaction.id, payload, now })
+    : undefined;
+};
+
+/** The `/v2/transact/query` request that asks OnePipe whether a credit happened. */
+export const creditQuery = (notification: OnepipeNotification, outboundSecret: string) => ({
+  request_ref: ourRequestRef(outboundSecret),
+  request_type: notification.request_type,
+  transaction: { transaction_ref: notification.details?.transaction_ref ?? notification.request_ref },
+});
+
+/** OnePipe's answer to a query, as far as a confirmation needs it (its standard response envelope). */
+export const QueryAnswerSchema = z.looseObject({
+  status: z.string(),
+  message: z.string().nullish(),
+  data: z
+    .looseObject({
+      provider_response: z
+        .looseObject({
+          transaction_final_amount: z.union([z.number(), z.string()]).nullish(),
+          amount: z.union([z.number(), z.string()]).nullish(),
+        })
+        .nullish(),
+    })
+    .nullish(),
+});
+
+/**
+ * A credit is confirmed when OnePipe answers `Successful` and, where its answer names an amount
+ * (kobo), that amount equals the notification's. Anything else is unconfirmed, with the reason.
+ */
+export const confirmation = (
+  answer: unknown,
+  amountKobo: string,
+): { confirmed: true } | { confirmed: false; why: string } => {
+  const parsed = QueryAnswerSchema.safeParse(answer);
+  if (!parsed.success) return { confirmed: false, why: 'OnePipe query answer unreadable' };
+  if (parsed.data.status.toLowerCase() !== 'successful')
+    return {
+      confirmed: false,
+      why: `OnePipe query answered ${parsed.data.status}${parsed.data.message ? `: ${parsed.data.message}` : ''}`,
+    };
+  const response = parsed.data.data?.provider_response;
+  const stated = response?.transaction_final_amount ?? response?.amount;
+  if (stated !== null && stated !== undefined && !/^\d+$/.test(String(stated)))
+    return { confirmed: false, why: `OnePipe query amount ${stated} is not kobo` };
+  if (stated !== null && stated !== undefined && !new Decimal(String(stated)).eq(amountKobo))
+    return { confirmed: false, why: `OnePipe confirms ${stated} kobo, the notification says ${amountKobo}` };
+  return { confirmed: true };
+};

@@ -1,21 +1,49 @@
+import { BlockList, isIPv6 } from 'node:net';
 import { z } from 'zod';
-import { OnepipeNotificationSchema, onepipeSignature } from '#domain/onepipe.js';
-import { receiveNotification } from '#domain/onepipe-notifications.js';
-import { NotConfiguredError, UnauthorizedError } from '#shared/errors.js';
-import { httpHandler, json, parseJsonBody, secretsEqual } from '#shared/http.js';
+import {
+  isOurRequestRef,
+  ONEPIPE_ACK,
+  OnepipeNotificationSchema,
+  onepipeSignature,
+  RequestRefSchema,
+} from '#domain/onepipe.js';
+import { receivedRecord, receiveNotification, refuseNotification } from '#domain/onepipe-notifications.js';
+import { ConflictError, ForbiddenError, NotConfiguredError, UnauthorizedError } from '#shared/errors.js';
+import { fieldProblems, httpHandler, json, parseJsonBody, secretsEqual } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
 import { wiring } from '#shared/wiring.js';
 
 const deps = await wiring();
 const { config } = deps;
-const RequestRef = z.looseObject({ request_ref: z.string({ error: 'is required' }).trim().min(1) });
+const RequestRef = z.looseObject({ request_ref: RequestRefSchema });
 
-/** POST /onepipe/notifications: OnePipe's Transaction Notification (credits, debits, lifecycle events). */
+/** ONEPIPE_ALLOWED_IPS as a block list (unset: any source). */
+const allowed = (() => {
+  if (!config.ONEPIPE_ALLOWED_IPS?.length) return undefined;
+  const list = new BlockList();
+  for (const entry of config.ONEPIPE_ALLOWED_IPS) {
+    const [address = '', prefix] = entry.split('/');
+    const type = isIPv6(address) ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(prefix), type);
+  }
+  return list;
+})();
+const sourceAllowed = (ip: string) =>
+  !allowed || allowed.check(ip.replace(/^::ffff:/, ''), isIPv6(ip.replace(/^::ffff:/, '')) ? 'ipv6' : 'ipv4');
+
+/**
+ * POST /onepipe/notifications: OnePipe's Transaction Notification. Checked in this order, nothing
+ * stored until the signature is good: source address, signature and Bearer key (OnePipe's inbound
+ * credentials), not one of our own request_refs. Then the request_ref is burnt before the body is
+ * parsed, so its signature can never be used again with another body.
+ */
 export const handler = httpHandler(
   { errorBody: ({ error }) => ({ status: 'Failed', message: error.message }) },
   async ({ event, raw }) => {
     const secret = config.ONEPIPE_CLIENT_SECRET;
     if (!secret) throw new NotConfiguredError('OnePipe notifications are not configured (ONEPIPE_CLIENT_SECRET)');
+    if (!sourceAllowed(event.requestContext.http.sourceIp)) throw new ForbiddenError('Source address not allowed');
     const { request_ref: requestRef } = parseJsonBody(raw, RequestRef, config.MAX_BODY_BYTES);
     const signature = (event.headers.signature ?? '').trim().toLowerCase();
     const bearer = config.ONEPIPE_API_KEY ? `Bearer ${config.ONEPIPE_API_KEY}` : undefined;
@@ -25,10 +53,33 @@ export const handler = httpHandler(
     ) {
       throw new UnauthorizedError('Invalid signature or authorization');
     }
-    const notification = parseJsonBody(raw, OnepipeNotificationSchema, config.MAX_BODY_BYTES);
+    if (isOurRequestRef(requestRef, config.ONEPIPE_OUTBOUND_CLIENT_SECRET)) {
+      logger.warn('a request_ref we issued came back as a notification; refused', { requestRef });
+      throw new UnauthorizedError('This request_ref was issued by us, not by OnePipe');
+    }
     logger.appendKeys({ requestRef });
-    const result = await receiveNotification(notification, raw, deps.notificationDeps);
-    logger.info('onepipe notification', { ...result, requestType: notification.request_type });
-    return json(200, { status: 'Successful', message: 'Transaction notification received' });
+    const received = receivedRecord(requestRef, raw, new Date());
+    const burnt = await deps.onepipe.burn(received);
+    if (burnt.outcome === 'seen') {
+      if (burnt.record.bodySha256 !== received.bodySha256) throw new ConflictError('This request_ref was already used');
+      // The same message again: answered the same; a crashed first attempt (still RECEIVED) is finished now.
+      if (burnt.record.state !== 'RECEIVED') return json(200, ONEPIPE_ACK);
+    }
+    const parsed = OnepipeNotificationSchema.safeParse(JSON.parse(raw));
+    if (!parsed.success) {
+      const why = fieldProblems(parsed.error)
+        .map((field) => `${field.path}: ${field.message}`)
+        .join('; ');
+      await refuseNotification(burnt.outcome === 'seen' ? burnt.record : received, why, deps.onepipe);
+      logger.warn('signed onepipe notification refused by the schema; parked for a person', { why });
+      return json(200, ONEPIPE_ACK);
+    }
+    const result = await receiveNotification(
+      parsed.data,
+      burnt.outcome === 'seen' ? burnt.record : received,
+      deps.notificationDeps,
+    );
+    logger.info('onepipe notification', { ...result, requestType: parsed.data.request_type });
+    return json(200, ONEPIPE_ACK);
   },
 );

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { HttpProviderConfigSchema } from '#domain/provider-mapping.js';
 
@@ -10,6 +11,30 @@ const csvNumbers = z
   .string()
   .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'must be comma-separated whole seconds, e.g. 30,120,600')
   .transform((value) => value.split(',').map((part) => Number(part.trim())));
+
+/** `true` or `false`. */
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
+
+/** Comma-separated IP addresses or CIDR blocks. */
+const ipList = z.string().transform((value, ctx) => {
+  const entries = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const version = isIP(address);
+    const bits = version === 6 ? 128 : 32;
+    if (!version || rest.length > 0 || (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= bits))) {
+      ctx.addIssue({ code: 'custom', message: `${entry} is not an IP address or CIDR block` });
+    }
+  }
+  return entries;
+});
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -80,6 +105,22 @@ export const ConfigSchema = z.object({
   ADMIN_TOKENS: adminTokens.optional(),
   ONEPIPE_CLIENT_SECRET: z.string().optional(),
   ONEPIPE_API_KEY: z.string().optional(),
+  /** What OnePipe signs its notifications with and sends as Bearer: accepted inbound only. */
+  /** What we sign our own calls to OnePipe with (debit reports, queries): never accepted inbound. */
+  ONEPIPE_OUTBOUND_CLIENT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  ONEPIPE_OUTBOUND_API_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
+  /** Source addresses (IPs or CIDRs, comma-separated) OnePipe notifications may come from; unset allows any. */
+  ONEPIPE_ALLOWED_IPS: ipList.optional(),
+  /** Ask OnePipe (`/v2/transact/query`) to confirm a credit before registering it; unconfirmed ones are parked. */
+  ONEPIPE_CONFIRM_CREDITS: flag(false),
+  ONEPIPE_QUERY_URL: z.url().default('https://api.onepipe.io/v2/transact/query'),
+  /** The currency of OnePipe credits and the only one debit reports are sent in (its minor unit, kobo). */
+  ONEPIPE_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
+    .default('NGN'),
+  /** What SAVE_TRANSACTION carries as `balance`, which Toqio requires and OnePipe does not report. */
+  TOQIO_INBOUND_BALANCE: z.enum(['zero', 'omit']).default('zero'),
   ONEPIPE_LISTENER_URL: z.url().optional(),
   /** `auth.auth_provider` in the debit reports we send OnePipe. */
   ONEPIPE_PROVIDER_NAME: z.string().min(1).default('TmProxy'),
@@ -111,6 +152,10 @@ export const ConfigSchema = z.object({
     .optional(),
   FLAGRIGHT_API_URL: z.url().optional(),
   FLAGRIGHT_API_KEY: z.string().min(8).optional(),
+  /** Let Flagright check that originUserId / destinationUserId exist (only when users are synced to it). */
+  FLAGRIGHT_VALIDATE_USERS: flag(false),
+  /** The secret of our endpoint in Flagright's console: its webhooks carry x-flagright-signature. */
+  FLAGRIGHT_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** HMAC-SHA256 secret providers sign their webhooks with, and the accepted clock skew. */
   PROVIDER_WEBHOOK_SECRET: z.string().min(24).optional(),
   PROVIDER_WEBHOOK_TOLERANCE_SECONDS: positiveInt(300),
@@ -147,6 +192,18 @@ const crossChecks = (config: Config): string[] => {
   if (config.TM_PROVIDER === 'flagright' && (!config.FLAGRIGHT_API_URL || !config.FLAGRIGHT_API_KEY)) {
     problems.push('FLAGRIGHT_API_URL / FLAGRIGHT_API_KEY: are required when TM_PROVIDER=flagright');
   }
+  const outbound = config.ONEPIPE_OUTBOUND_CLIENT_SECRET && config.ONEPIPE_OUTBOUND_API_KEY;
+  if ((config.ONEPIPE_LISTENER_URL || config.ONEPIPE_CONFIRM_CREDITS) && !outbound) {
+    problems.push(
+      'ONEPIPE_OUTBOUND_CLIENT_SECRET / ONEPIPE_OUTBOUND_API_KEY: are required when ONEPIPE_LISTENER_URL or ONEPIPE_CONFIRM_CREDITS is set',
+    );
+  }
+  if (config.ONEPIPE_OUTBOUND_CLIENT_SECRET && config.ONEPIPE_OUTBOUND_CLIENT_SECRET === config.ONEPIPE_CLIENT_SECRET) {
+    problems.push('ONEPIPE_OUTBOUND_CLIENT_SECRET: must differ from ONEPIPE_CLIENT_SECRET (one secret per direction)');
+  }
+  if (config.ONEPIPE_OUTBOUND_API_KEY && config.ONEPIPE_OUTBOUND_API_KEY === config.ONEPIPE_API_KEY) {
+    problems.push('ONEPIPE_OUTBOUND_API_KEY: must differ from ONEPIPE_API_KEY (one key per direction)');
+  }
   if (config.TM_PROVIDER !== 'rules' && config.PROVIDER_TIMEOUT_MS >= config.VALIDATE_BUDGET_MS) {
     problems.push('PROVIDER_TIMEOUT_MS: must be below VALIDATE_BUDGET_MS (storage needs time too)');
   }
@@ -179,6 +236,9 @@ export const SECRET_NAMES = [
   'ADMIN_TOKENS',
   'ONEPIPE_CLIENT_SECRET',
   'ONEPIPE_API_KEY',
+  'ONEPIPE_OUTBOUND_CLIENT_SECRET',
+  'ONEPIPE_OUTBOUND_API_KEY',
+  'FLAGRIGHT_WEBHOOK_SECRET',
   'WEBHOOK_SIGNING_SECRET',
   'FLAGRIGHT_API_KEY',
   'HTTP_PROVIDER_CONFIG',

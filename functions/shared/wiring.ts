@@ -3,6 +3,7 @@ import { caseRepository } from '#adapters/case-repository.js';
 import { decisionRepository } from '#adapters/decision-repository.js';
 import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
+import { onepipeCreditConfirmer } from '#adapters/onepipe-query.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';
 import { providerCheckQueue } from '#adapters/provider-check-queue.js';
 import { flagrightProvider } from '#adapters/providers/flagright.js';
@@ -48,8 +49,9 @@ const build = async () => {
     },
     onepipe: {
       listenerUrl: config.ONEPIPE_LISTENER_URL,
-      apiKey: config.ONEPIPE_API_KEY,
-      clientSecret: config.ONEPIPE_CLIENT_SECRET,
+      // Our own credentials: what OnePipe signs its notifications with is never what we send.
+      apiKey: config.ONEPIPE_OUTBOUND_API_KEY,
+      clientSecret: config.ONEPIPE_OUTBOUND_CLIENT_SECRET,
     },
     signingSecret: config.WEBHOOK_SIGNING_SECRET,
   };
@@ -63,13 +65,27 @@ const build = async () => {
   /** A webhook whose record is stored but whose queue message failed: logged; the sweeper sends it. */
   const logPublishError = (deliveryId: string, error: unknown) =>
     logger.warn('webhook not enqueued; the sweeper will send it', { deliveryId, error: error as Error });
-  const debitReports = { providerName: config.ONEPIPE_PROVIDER_NAME, mockMode: config.ONEPIPE_MOCK_MODE };
+  const debitReports = {
+    providerName: config.ONEPIPE_PROVIDER_NAME,
+    mockMode: config.ONEPIPE_MOCK_MODE,
+    currency: config.ONEPIPE_CURRENCY,
+    outboundSecret: config.ONEPIPE_OUTBOUND_CLIENT_SECRET ?? '',
+  };
   const deliveryQueueAdapter = deliveryQueue(sqsClient, {
     queue: config.DELIVERIES_QUEUE_URL,
     deadLetter: config.DELIVERIES_DLQ_URL,
   });
-  const approvedPaymentReports = (transaction: NormalisedTransaction, now: Date): Delivery[] =>
-    config.ONEPIPE_LISTENER_URL ? [debitReportDelivery(transaction, debitReports, now)] : [];
+  /** Only payments in OnePipe's currency are reported (a USD amount is not kobo); the rest are logged. */
+  const approvedPaymentReports = (transaction: NormalisedTransaction, now: Date): Delivery[] => {
+    if (!config.ONEPIPE_LISTENER_URL) return [];
+    const report = debitReportDelivery(transaction, debitReports, now);
+    if (!report)
+      logger.info('approved payment not reported to OnePipe: not in ONEPIPE_CURRENCY', {
+        transactionId: transaction.id,
+        currency: transaction.currency,
+      });
+    return report ? [report] : [];
+  };
   const cases = caseRepository(documentClient, {
     decisions: config.DECISIONS_TABLE,
     history: config.HISTORY_TABLE,
@@ -80,6 +96,7 @@ const build = async () => {
     mappings: config.MAPPINGS_TABLE,
     deliveries: config.DELIVERIES_TABLE,
     decisions: config.DECISIONS_TABLE,
+    history: config.HISTORY_TABLE,
   });
   const inboundRules = loadRulesEngine(config.INBOUND_RULES_FILE);
   return {
@@ -99,6 +116,17 @@ const build = async () => {
       store: onepipe,
       queue: deliveryQueueAdapter,
       inboundRules,
+      settings: { currency: config.ONEPIPE_CURRENCY, balance: config.TOQIO_INBOUND_BALANCE },
+      ...(config.ONEPIPE_CONFIRM_CREDITS && config.ONEPIPE_OUTBOUND_API_KEY && config.ONEPIPE_OUTBOUND_CLIENT_SECRET
+        ? {
+            confirmCredit: onepipeCreditConfirmer({
+              url: config.ONEPIPE_QUERY_URL,
+              apiKey: config.ONEPIPE_OUTBOUND_API_KEY,
+              clientSecret: config.ONEPIPE_OUTBOUND_CLIENT_SECRET,
+              timeoutMs: 4000,
+            }),
+          }
+        : {}),
       onPublishError: logPublishError,
     } satisfies NotificationDeps,
     /** The OnePipe debit report for an approved payment, when ONEPIPE_LISTENER_URL is set. */

@@ -109,6 +109,8 @@ describe('the analysts’ web UI', () => {
     await page.getByLabel('Toqio company').fill('company-1');
     await page.getByLabel('Toqio customer').fill('customer-1');
     await page.getByLabel('Toqio account id').fill('acc-1');
+    await page.getByLabel('Bank name').fill('Fidelity Bank');
+    await page.getByLabel('Bank description').fill('Virtual account via OnePipe');
     await page.getByRole('button', { name: 'Save mapping' }).click();
     await page.getByRole('alert').filter({ hasText: 'Mapping saved' }).waitFor();
     await page.locator('#mappings').getByText('9012345678').waitFor();

@@ -1,4 +1,4 @@
-import { fromMillis, minorToMajor, toMillis } from '../../functions/domain/money.js';
+import { currencyExponent, fromMillis, majorToMinor, minorToMajor, toMillis } from '../../functions/domain/money.js';
 
 describe('money', () => {
   it('keeps decimal amounts exact', () => {
@@ -10,5 +10,19 @@ describe('money', () => {
   it('converts kobo to naira without float error', () => {
     expect(minorToMajor(1250050)).toBe('12500.50');
     expect(minorToMajor('1')).toBe('0.01');
+  });
+
+  it('uses the ISO 4217 exponent of each currency for minor units', () => {
+    expect([
+      currencyExponent('NGN'),
+      currencyExponent('JPY'),
+      currencyExponent('KWD'),
+      currencyExponent('IDR'),
+    ]).toEqual([2, 0, 3, 2]);
+    expect(currencyExponent('XYZ')).toBeUndefined();
+    expect(majorToMinor(250.75, 'NGN')).toBe(25075);
+    expect(majorToMinor(1200, 'JPY')).toBe(1200);
+    expect(majorToMinor('1.234', 'KWD')).toBe(1234);
+    expect(majorToMinor(0.001, 'NGN')).toBeUndefined();
   });
 });
