@@ -1,4 +1,5 @@
 import type { QueueKey } from './queues.js';
+import type { SecretKey } from './secrets.js';
 import type { TableKey } from './tables.js';
 
 /** What invokes a function: the HTTP API (routes below), a queue, a schedule, or its Function URL. */
@@ -15,6 +16,8 @@ export type Trigger =
   | { kind: 'schedule'; everyMinutes: number }
   | { kind: 'functionUrl' };
 
+export type TableAccess = 'read' | 'readWrite' | 'readWriteDelete' | 'append';
+
 /**
  * The one route table. The CDK stack creates a Lambda per function and an HTTP API route per
  * route from it; the local gateway serves the very same handler modules from it.
@@ -25,9 +28,14 @@ export interface FunctionSpec {
   description: string;
   memoryMb: number;
   timeoutSeconds: number;
-  /** DynamoDB access this function needs: least privilege is derived from this. */
-  /** 'append' allows putting and reading items only (the append-only history). */
-  tables: Partial<Record<TableKey, 'read' | 'readWrite' | 'append'>>;
+  /**
+   * DynamoDB access this function needs: least privilege is derived from this. 'readWrite' reads,
+   * puts and updates but never deletes; 'readWriteDelete' also deletes; 'append' puts and reads
+   * only (the append-only history).
+   */
+  tables: Partial<Record<TableKey, TableAccess>>;
+  /** The secrets it reads (each a Secrets Manager secret of its own); none when absent. */
+  secrets?: readonly SecretKey[];
   /** Queues it sends to ('send') or also moves to their DLQ ('sendWithDlq'). */
   queues?: Partial<Record<QueueKey, 'send' | 'sendWithDlq'>>;
   trigger: Trigger;
@@ -41,6 +49,7 @@ export const FUNCTIONS = {
   validate: {
     entry: 'functions/handlers/validate.ts',
     description: 'Decides Toqio outbound payments (POST /transaction/validate)',
+    secrets: ['toqio', 'provider'],
     memoryMb: 1024,
     timeoutSeconds: 10,
     tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
@@ -51,6 +60,7 @@ export const FUNCTIONS = {
   providerWebhook: {
     entry: 'functions/handlers/provider-webhook.ts',
     description: "Receives a monitoring provider's asynchronous verdicts (POST /providers/{name}/webhook)",
+    secrets: ['provider'],
     memoryMb: 512,
     timeoutSeconds: 10,
     tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
@@ -61,6 +71,7 @@ export const FUNCTIONS = {
   providerRecheck: {
     entry: 'functions/handlers/provider-recheck.ts',
     description: 'Asks the provider again for screenings that missed their time budget',
+    secrets: ['provider'],
     memoryMb: 512,
     timeoutSeconds: 15,
     tables: { decisions: 'readWrite', history: 'append' },
@@ -70,6 +81,7 @@ export const FUNCTIONS = {
   onepipeNotifications: {
     entry: 'functions/handlers/onepipe-notifications.ts',
     description: 'Receives OnePipe transaction notifications (POST /onepipe/notifications)',
+    secrets: ['onepipeInbound'],
     memoryMb: 512,
     timeoutSeconds: 10,
     tables: { notifications: 'readWrite', mappings: 'read', deliveries: 'readWrite', decisions: 'readWrite' },
@@ -80,6 +92,7 @@ export const FUNCTIONS = {
   health: {
     entry: 'functions/handlers/health.ts',
     description: 'Liveness and storage check (GET /health)',
+    secrets: [],
     memoryMb: 256,
     timeoutSeconds: 5,
     tables: { decisions: 'read' },
@@ -89,6 +102,7 @@ export const FUNCTIONS = {
   deliver: {
     entry: 'functions/handlers/deliver.ts',
     description: 'Sends outbound webhooks from the deliveries queue, with retries',
+    secrets: ['toqio', 'onepipeOutbound', 'webhookSigning'],
     memoryMb: 512,
     // The queue's visibility timeout (90 s) is at least 6x this, as AWS advises.
     timeoutSeconds: 15,
@@ -100,6 +114,7 @@ export const FUNCTIONS = {
   sweeper: {
     entry: 'functions/handlers/sweeper.ts',
     description: 'Re-enqueues deliveries whose queue message was lost',
+    secrets: [],
     memoryMb: 256,
     timeoutSeconds: 60,
     tables: { deliveries: 'readWrite' },
@@ -110,6 +125,7 @@ export const FUNCTIONS = {
   admin: {
     entry: 'functions/handlers/admin.ts',
     description: 'Analyst and operator API and web UI (Function URL)',
+    secrets: ['admin'],
     memoryMb: 512,
     timeoutSeconds: 15,
     tables: {
@@ -117,7 +133,9 @@ export const FUNCTIONS = {
       deliveries: 'readWrite',
       history: 'append',
       notifications: 'readWrite',
-      mappings: 'readWrite',
+      mappings: 'readWriteDelete',
+      // Failed sign-ins per source address (rate limit).
+      counters: 'readWrite',
     },
     queues: { deliveries: 'send' },
     assets: ['rules'],
@@ -127,6 +145,7 @@ export const FUNCTIONS = {
   expireCases: {
     entry: 'functions/handlers/expire-cases.ts',
     description: 'Closes pending cases older than PENDING_SLA with the configured policy',
+    secrets: [],
     memoryMb: 256,
     timeoutSeconds: 60,
     tables: { decisions: 'readWrite', deliveries: 'readWrite', history: 'append' },

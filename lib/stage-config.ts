@@ -21,6 +21,20 @@ export const StageConfigSchema = z.object({
   /** Receives alarm notifications (SNS e-mail subscription; confirm the e-mail after deploy). */
   alarmEmail: z.email().optional(),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /**
+   * Concurrency reserved for validate, so a flood on any other entry point cannot take the
+   * account's concurrency from payment decisions. Lambda keeps 100 of the account's limit
+   * unreserved: check the account's limit (Service Quotas) before raising this.
+   */
+  validateReservedConcurrency: z.number().int().min(1).max(900).default(50),
+  /** At most this many admin invocations at once (the Function URL answers the whole internet, if only with 401s). */
+  adminMaxConcurrency: z.number().int().min(1).max(100).default(5),
+  /**
+   * NONE: anyone can reach the admin URL and must sign in with a token. AWS_IAM: only callers
+   * signing requests with SigV4 and granted lambda:InvokeFunctionUrl reach it (behind a proxy or
+   * CloudFront with origin access control, or a VPN); see the README.
+   */
+  adminUrlAuth: z.enum(['NONE', 'AWS_IAM']).default('NONE'),
 });
 export type StageConfig = z.infer<typeof StageConfigSchema>;
 

@@ -19,22 +19,25 @@ export const checkCursor = (
   fixed: Record<string, string> = {},
 ): void => {
   if (cursor === undefined || cursor === '') return;
-  const refuse = (why: string): never => {
-    throw new InvalidCursorError(`cursor is not one this API issued (${why}); start again without it`);
-  };
-  if (cursor.length > 4 * MAX_KEY_BYTES || !/^[A-Za-z0-9_-]+$/.test(cursor)) refuse('not base64url');
+  const refuse = (why: string) =>
+    new InvalidCursorError(`cursor is not one this API issued (${why}); start again without it`);
+  if (cursor.length > 4 * MAX_KEY_BYTES || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw refuse('not base64url');
   let key: unknown;
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    return refuse('not JSON');
+    throw refuse('not JSON');
   }
-  if (typeof key !== 'object' || key === null || Array.isArray(key)) return refuse('not a key');
+  if (typeof key !== 'object' || key === null || Array.isArray(key)) throw refuse('not a key');
   const entries = Object.entries(key);
-  if (entries.length !== keys.length || !keys.every((name) => Object.hasOwn(key, name))) refuse('wrong attributes');
+  if (entries.length !== keys.length || !keys.every((name) => Object.hasOwn(key, name))) {
+    throw refuse('wrong attributes');
+  }
   for (const [name, value] of entries) {
-    if (typeof value !== 'string' || value === '' || Buffer.byteLength(value) > MAX_KEY_BYTES) refuse(`bad ${name}`);
-    if (Object.hasOwn(fixed, name) && fixed[name] !== value) refuse(`${name} does not match the query`);
+    if (typeof value !== 'string' || value === '' || Buffer.byteLength(value) > MAX_KEY_BYTES) {
+      throw refuse(`bad ${name}`);
+    }
+    if (Object.hasOwn(fixed, name) && fixed[name] !== value) throw refuse(`${name} does not match the query`);
   }
 };
 

@@ -1,3 +1,4 @@
+import { signInThrottle } from '#adapters/sign-in-throttle.js';
 import { agreementReport } from '#domain/providers.js';
 import { buildOpenApi } from '#lib/openapi.js';
 import type { AdminOperations } from '#shared/admin-router.js';
@@ -36,6 +37,12 @@ const operations: AdminOperations = {
   ...onepipeOperations(deps),
 };
 const ui = staticFiles(deps.config.UI_DIR);
+// During a rotation each person's previous token signs in too (the configuration checks they pair up).
+const tokens = [...(deps.config.ADMIN_TOKENS ?? []), ...(deps.config.ADMIN_TOKENS_PREVIOUS ?? [])];
+const guard = signInThrottle(deps.documentClient, deps.config.COUNTERS_TABLE, {
+  maxFailures: deps.config.ADMIN_SIGNIN_MAX_FAILURES,
+  windowSeconds: deps.config.ADMIN_SIGNIN_WINDOW_SECONDS,
+});
 const openApi = buildOpenApi();
 
 /** The admin function behind its Function URL: the JSON API under /api/ and the web UI at /. */
@@ -43,6 +50,6 @@ export const handler = httpHandler({}, async ({ event, raw }) => {
   // The contract is public: it documents the routes, and no data.
   if (event.rawPath === '/api/openapi.json') return json(200, openApi, { 'cache-control': 'public, max-age=300' });
   return event.rawPath.startsWith('/api/')
-    ? routeAdminApi(event, raw, deps.config.ADMIN_TOKENS, operations)
+    ? routeAdminApi(event, raw, tokens, operations, guard)
     : ui(event.requestContext.http.method, event.rawPath);
 });

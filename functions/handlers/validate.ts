@@ -17,7 +17,7 @@ export const handler = httpHandler(
     use: [
       requireApiKey(
         () => config.TOQIO_API_KEY_HEADER,
-        () => config.TOQIO_API_KEY,
+        () => [config.TOQIO_API_KEY, config.TOQIO_API_KEY_PREVIOUS],
       ),
     ],
   },

@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { HttpProviderConfigSchema } from '#domain/provider-mapping.js';
+import { FUNCTIONS } from '#lib/routes.js';
+import { SECRETS, type SecretKey } from '#lib/secrets.js';
 
 /**
  * The one place that reads process.env. Parsed once per cold start; every missing or malformed
@@ -68,6 +70,14 @@ const adminTokens = z.string().transform((value, ctx) => {
       continue;
     }
     if (token.length < 16) ctx.addIssue({ code: 'custom', message: `entry ${index + 1} token must be 16+ characters` });
+    // One entry per person and per token: a repeated name or token is a copy-paste slip that
+    // would give one token two identities (or two roles); a second token goes in ADMIN_TOKENS_PREVIOUS.
+    if (tokens.some((entry) => entry.name === name)) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} repeats the name ${name}` });
+    }
+    if (tokens.some((entry) => entry.token === token)) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} repeats the token of another entry` });
+    }
     tokens.push({ name, role: role as AdminRole, token });
   }
   return tokens;
@@ -95,7 +105,10 @@ export const ConfigSchema = z.object({
   /** Standard Webhooks signing secret (optional); every webhook then carries webhook-signature. */
   WEBHOOK_SIGNING_SECRET: z.string().min(24).optional(),
 
-  TOQIO_API_KEY: z.string().min(16, 'must be at least 16 characters'),
+  /** Required wherever the toqio secret is bound (and always locally); see heldSecrets. */
+  TOQIO_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** The key being rotated out: still accepted from Toqio until it is removed (never sent). */
+  TOQIO_API_KEY_PREVIOUS: z.string().min(16, 'must be at least 16 characters').optional(),
   TOQIO_API_KEY_HEADER: z
     .string()
     .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
@@ -103,6 +116,12 @@ export const ConfigSchema = z.object({
     .transform((value) => value.toLowerCase()),
   TOQIO_WEBHOOK_BASE_URL: z.url(),
   ADMIN_TOKENS: adminTokens.optional(),
+  /** Tokens being rotated out (name:role:token): each person's old token, still accepted until removed. */
+  ADMIN_TOKENS_PREVIOUS: adminTokens.optional(),
+  /** Failed sign-ins from one source address allowed per window before the admin API answers 429. */
+  ADMIN_SIGNIN_MAX_FAILURES: positiveInt(10),
+  ADMIN_SIGNIN_WINDOW_SECONDS: positiveInt(300),
+  /** What OnePipe signs its notifications with and sends as Bearer: accepted inbound only. */
   ONEPIPE_CLIENT_SECRET: z.string().optional(),
   ONEPIPE_API_KEY: z.string().optional(),
   /** What OnePipe signs its notifications with and sends as Bearer: accepted inbound only. */
@@ -159,8 +178,6 @@ export const ConfigSchema = z.object({
   /** HMAC-SHA256 secret providers sign their webhooks with, and the accepted clock skew. */
   PROVIDER_WEBHOOK_SECRET: z.string().min(24).optional(),
   PROVIDER_WEBHOOK_TOLERANCE_SECONDS: positiveInt(300),
-  /** In AWS: one Secrets Manager secret holding a JSON object of the secret variables above. */
-  SECRETS_ARN: z.string().optional(),
   DELIVERY_RETRY_DELAYS: csvNumbers.default([30, 120, 600, 1800, 3600, 7200, 21600, 43200]),
 
   /** Base amount at or above which a case needs two people (four-eyes). */
@@ -179,14 +196,55 @@ export const ConfigSchema = z.object({
   FAIL_MODE: z
     .enum(['REJECTED'], { error: 'must be REJECTED (approvals and pending payments are always stored)' })
     .default('REJECTED'),
-  MAX_BODY_BYTES: positiveInt(256 * 1024),
+  /** The stored decision (raw body plus normalised copies) is sized for bodies up to 256 KB. */
+  MAX_BODY_BYTES: positiveInt(256 * 1024).pipe(z.number().max(256 * 1024, 'must be at most 262144 (256 KB)')),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
+/** The deliver function's own timeout must leave this much for the lease, the record and the queue. */
+const DELIVER_HEADROOM_MS = 5000;
+
+/**
+ * The secrets this process holds: in AWS, those whose ARN variable is set (each function is bound
+ * to its own); locally, where values come straight from the environment, the Toqio key is required.
+ */
+const heldSecrets = (env: Record<string, string | undefined>): SecretKey[] => {
+  const bound = (Object.keys(SECRETS) as SecretKey[]).filter((key) => env[SECRETS[key].envVar]);
+  return bound.length > 0 ? bound : ['toqio'];
+};
+
 /** Settings that only make sense together, checked after the fields themselves. */
-const crossChecks = (config: Config): string[] => {
+const crossChecks = (config: Config, held: readonly SecretKey[]): string[] => {
   const problems: string[] = [];
+  for (const key of held) {
+    for (const name of SECRETS[key].required) {
+      if (config[name as keyof Config] === undefined) problems.push(`${name}: is required (fill the ${key} secret)`);
+    }
+  }
+  if (config.ONEPIPE_CLIENT_SECRET && !config.ONEPIPE_API_KEY) {
+    problems.push(
+      'ONEPIPE_API_KEY: is required with ONEPIPE_CLIENT_SECRET (OnePipe sends it as Bearer; never skipped)',
+    );
+  }
+  if (config.TOQIO_API_KEY_PREVIOUS && config.TOQIO_API_KEY_PREVIOUS === config.TOQIO_API_KEY) {
+    problems.push('TOQIO_API_KEY_PREVIOUS: must differ from TOQIO_API_KEY (remove it when the rotation is done)');
+  }
+  for (const previous of config.ADMIN_TOKENS_PREVIOUS ?? []) {
+    const current = config.ADMIN_TOKENS?.find((entry) => entry.name === previous.name);
+    if (!current || current.role !== previous.role) {
+      problems.push(`ADMIN_TOKENS_PREVIOUS: ${previous.name} must also be in ADMIN_TOKENS, with the same role`);
+    }
+    if (config.ADMIN_TOKENS?.some((entry) => entry.token === previous.token)) {
+      problems.push(`ADMIN_TOKENS_PREVIOUS: the token of ${previous.name} is also in ADMIN_TOKENS`);
+    }
+  }
+  const deliverTimeoutMs = FUNCTIONS.deliver.timeoutSeconds * 1000;
+  if (config.DELIVERY_TIMEOUT_MS > deliverTimeoutMs - DELIVER_HEADROOM_MS) {
+    problems.push(
+      `DELIVERY_TIMEOUT_MS: must be at most ${deliverTimeoutMs - DELIVER_HEADROOM_MS} (the deliver function stops after ${deliverTimeoutMs} ms)`,
+    );
+  }
   if (config.TM_PROVIDER === 'http' && !config.HTTP_PROVIDER_CONFIG)
     problems.push('HTTP_PROVIDER_CONFIG: is required when TM_PROVIDER=http');
   if (config.TM_PROVIDER === 'flagright' && (!config.FLAGRIGHT_API_URL || !config.FLAGRIGHT_API_KEY)) {
@@ -223,7 +281,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = ConfigSchema.safeParse(present);
   const problems = result.success
-    ? crossChecks(result.data)
+    ? crossChecks(result.data, heldSecrets(present))
     : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   if (!result.success || problems.length > 0)
     throw new ConfigError(`Invalid configuration:\n- ${problems.join('\n- ')}`);
@@ -248,15 +306,20 @@ export const SECRET_NAMES = [
 let cached: Promise<Config> | undefined;
 
 /**
- * The configuration of this process, parsed once. When SECRETS_ARN is set, the secret's JSON
- * fields are merged in first (values are never logged); `fetchSecret` is the secrets adapter.
+ * The configuration of this process, parsed once. Each secret bound to this function (its
+ * `*_SECRET_ARN` variable is set) is fetched and only its own group's fields are merged in (values
+ * are never logged); `fetchSecret` is the secrets adapter.
  */
 export const getConfig = (fetchSecret?: (arn: string) => Promise<Record<string, string>>): Promise<Config> => {
   cached ??= (async () => {
     const env: Record<string, string | undefined> = { ...process.env };
-    if (env.SECRETS_ARN && fetchSecret) {
-      const secret = await fetchSecret(env.SECRETS_ARN);
-      for (const name of SECRET_NAMES) if (typeof secret[name] === 'string') env[name] = secret[name];
+    const bound = Object.values(SECRETS).filter((spec) => env[spec.envVar]);
+    const values = fetchSecret ? await Promise.all(bound.map((spec) => fetchSecret(String(env[spec.envVar])))) : [];
+    for (const [index, spec] of bound.entries()) {
+      for (const name of spec.fields) {
+        const value = values[index]?.[name];
+        if (typeof value === 'string') env[name] = value;
+      }
     }
     return parseConfig(env);
   })();

@@ -10,6 +10,7 @@ import {
   type ErrorBody,
   type FieldProblem,
   PayloadTooLargeError,
+  TooManyRequestsError,
   toErrorResponse,
   UnauthorizedError,
 } from './errors.js';
@@ -44,11 +45,20 @@ export const rawBody = (event: HttpEvent): string =>
 export const fieldProblems = (error: z.ZodError): FieldProblem[] =>
   error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
 
-/** Requires a header to carry a secret; answers 401 (never saying which part was wrong) otherwise. */
-export const requireApiKey = (header: () => string, expected: () => string): MiddlewareObj<HttpEvent, HttpResult> => ({
+/**
+ * Requires a header to carry one of the accepted secrets (the current key, and during a rotation the
+ * previous one); answers 401 (never saying which part was wrong) otherwise. Every accepted key is
+ * compared, in constant time, whether or not an earlier one matched.
+ */
+export const requireApiKey = (
+  header: () => string,
+  accepted: () => readonly (string | undefined)[],
+): MiddlewareObj<HttpEvent, HttpResult> => ({
   before: ({ event }) => {
     const given = event.headers[header()];
-    if (!given || !secretsEqual(given, expected())) throw new UnauthorizedError('Missing or invalid API key');
+    const keys = accepted().filter((key): key is string => Boolean(key));
+    const matches = keys.map((key) => secretsEqual(given ?? '', key));
+    if (!given || !matches.includes(true)) throw new UnauthorizedError('Missing or invalid API key');
   },
 });
 
@@ -142,7 +152,9 @@ export const httpHandler = <TSchema extends z.ZodType | undefined = undefined>(
       const { status, body } = toErrorResponse(request.error, request.context.awsRequestId);
       if (status >= 500) logger.error('request failed', { error: request.error as Error });
       else logger.info('request refused', { status, code: body.error.code });
-      request.response = json(status, options.errorBody ? options.errorBody(body) : body);
+      const headers: Record<string, string> =
+        request.error instanceof TooManyRequestsError ? { 'retry-after': String(request.error.retryAfterSeconds) } : {};
+      request.response = json(status, options.errorBody ? options.errorBody(body) : body, headers);
     },
   };
   return middy<HttpEvent, HttpResult>()

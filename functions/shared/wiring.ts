@@ -45,7 +45,8 @@ const build = async () => {
     toqio: {
       baseUrl: config.TOQIO_WEBHOOK_BASE_URL,
       apiKeyHeader: config.TOQIO_API_KEY_HEADER,
-      apiKey: config.TOQIO_API_KEY,
+      // Required (so present) wherever the toqio secret is bound; only the deliver function sends it.
+      apiKey: config.TOQIO_API_KEY ?? '',
     },
     onepipe: {
       listenerUrl: config.ONEPIPE_LISTENER_URL,

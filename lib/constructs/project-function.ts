@@ -2,14 +2,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { FunctionSpec } from '../routes.js';
+import type { FunctionSpec, TableAccess } from '../routes.js';
 
 /** The project root (bin/, lib/, functions/ live here); bundling entries are resolved from it. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -27,6 +27,8 @@ export interface ProjectFunctionProps {
   spec: FunctionSpec;
   environment?: Record<string, string>;
   logRetention?: RetentionDays;
+  /** Concurrency reserved for (and the most allowed to) this function; unset shares the account's pool. */
+  reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -55,6 +57,9 @@ export class ProjectFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: spec.memoryMb,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       timeout: Duration.seconds(spec.timeoutSeconds),
       tracing: Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
@@ -92,14 +97,37 @@ export class ProjectFunction extends NodejsFunction {
     });
   }
 
-  /** Grants read or read/write on a table (and its indexes) and sets its name variable. */
-  bindTable(table: ITable, envVar: string, access: 'read' | 'readWrite' | 'append'): this {
+  /**
+   * Grants access to a table (and its indexes) and sets its name variable. Only 'readWriteDelete'
+   * may delete; 'append' (the history) may neither update, delete nor batch-write: IAM has no
+   * condition key for a write's condition expression, so "never overwrite an entry" is enforced by
+   * `attribute_not_exists` on every history put in code, and IAM takes away every other way.
+   */
+  bindTable(table: ITable, envVar: string, access: TableAccess): this {
+    const read = [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:ConditionCheckItem',
+    ];
     if (access === 'read') table.grantReadData(this);
-    else if (access === 'append') {
-      // Append-only: no UpdateItem or DeleteItem, so nothing can rewrite history.
-      table.grant(this, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem');
+    else if (access === 'readWriteDelete') table.grantReadWriteData(this);
+    else {
+      const writes = access === 'append' ? ['dynamodb:PutItem'] : ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
+      table.grant(this, ...read, ...writes);
       table.encryptionKey?.grantEncryptDecrypt(this);
-    } else table.grantReadWriteData(this);
+    }
+    if (access === 'append') {
+      // An explicit deny outlives any broader grant someone adds later.
+      this.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.DENY,
+          actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQL*'],
+          resources: [table.tableArn],
+        }),
+      );
+    }
     const role = this.role;
     if (role) {
       const ack = (finding: string, reason: string) =>
@@ -132,10 +160,10 @@ export class ProjectFunction extends NodejsFunction {
     return this;
   }
 
-  /** Grants reading the secret and sets SECRETS_ARN (the config loader reads it at cold start). */
-  bindSecret(secret: ISecret): this {
+  /** Grants reading one secret and sets the variable carrying its ARN (the config loader reads it at cold start). */
+  bindSecret(secret: ISecret, envVar: string): this {
     secret.grantRead(this);
-    this.addEnvironment('SECRETS_ARN', secret.secretArn);
+    this.addEnvironment(envVar, secret.secretArn);
     return this;
   }
 }

@@ -4,7 +4,8 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { QUEUES } from '../../lib/queues.js';
-import { ROUTES } from '../../lib/routes.js';
+import { FUNCTIONS, ROUTES } from '../../lib/routes.js';
+import { SECRETS } from '../../lib/secrets.js';
 import { stageConfigFromContext } from '../../lib/stage-config.js';
 import { TmProxyStack } from '../../lib/tm-proxy-stack.js';
 
@@ -62,9 +63,7 @@ describe('TmProxyStack', () => {
     expect(actions).toEqual(
       expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem']),
     );
-    expect(actions.filter((action) => action.startsWith('dynamodb:') && action.includes('Table'))).toEqual([
-      'dynamodb:DescribeTable',
-    ]);
+    expect(actions.filter((action) => action.startsWith('dynamodb:') && action.includes('Table'))).toEqual([]);
     expect(actions).not.toContain('dynamodb:*');
   });
 
@@ -139,7 +138,7 @@ describe('TmProxyStack', () => {
         Variables: Match.objectLike({
           DECISIONS_TABLE: { Ref: Match.stringLikeRegexp('Decisions') },
           COUNTERS_TABLE: { Ref: Match.stringLikeRegexp('Counters') },
-          SECRETS_ARN: { Ref: Match.stringLikeRegexp('Secrets') },
+          TOQIO_SECRET_ARN: { Ref: Match.stringLikeRegexp('ToqioSecret') },
           TOQIO_WEBHOOK_BASE_URL: 'https://core.sandbox.toq.io/webhooks/integration/acme',
           VALIDATE_BUDGET_MS: '2000',
         }),
@@ -213,13 +212,98 @@ describe('TmProxyStack', () => {
     );
     for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
-        if (!JSON.stringify(statement.Resource).includes(String(historyRef))) continue;
+        if (statement.Effect !== 'Allow' || !JSON.stringify(statement.Resource).includes(String(historyRef))) continue;
         const actions = [statement.Action].flat();
         expect(actions).not.toEqual(expect.arrayContaining(['dynamodb:UpdateItem']));
         expect(actions).not.toEqual(expect.arrayContaining(['dynamodb:DeleteItem']));
         expect(actions).not.toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem']));
       }
     }
+  });
+
+  it('denies updates, deletes and batch writes on the history to every function that appends to it', () => {
+    const historyRef = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) =>
+      id.startsWith('DataHistory'),
+    );
+    const appenders = Object.entries(FUNCTIONS).filter(([, spec]) => 'history' in spec.tables);
+    expect(appenders.length).toBeGreaterThanOrEqual(5);
+    for (const [name] of appenders) {
+      const prefix = `${name[0]?.toUpperCase()}${name.slice(1)}Function`;
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: Match.stringLikeRegexp(`^${prefix}Role`) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: Match.arrayWith(['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']),
+              Resource: { 'Fn::GetAtt': [historyRef, 'Arn'] },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('lets no function delete from any table but the admin function from the account mappings', () => {
+    const tableIds = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+    const deleters: string[] = [];
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        if (statement.Effect !== 'Allow' || ![statement.Action].flat().includes('dynamodb:DeleteItem')) continue;
+        const resources = JSON.stringify(statement.Resource);
+        for (const id of tableIds.filter((table) => resources.includes(table))) {
+          deleters.push(
+            `${JSON.stringify(policy.Properties.Roles).match(/(\w+)FunctionRole/)?.[1]}:${id.replace(/[A-F0-9]{8}$/, '')}`,
+          );
+        }
+      }
+    }
+    expect([...new Set(deleters)]).toEqual(['Admin:DataMappings']);
+  });
+
+  it('grants each function only the secrets it reads, and the health function none', () => {
+    const secretIds = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+    expect(secretIds).toHaveLength(Object.keys(SECRETS).length);
+    const secretsOf = (prefix: string) => {
+      const granted = new Set<string>();
+      for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+        if (!JSON.stringify(policy.Properties.Roles).includes(`${prefix}Role`)) continue;
+        for (const statement of policy.Properties.PolicyDocument.Statement) {
+          if (![statement.Action].flat().includes('secretsmanager:GetSecretValue')) continue;
+          const resource = JSON.stringify(statement.Resource);
+          for (const spec of Object.values(SECRETS)) {
+            if (secretIds.some((id) => id.startsWith(spec.id) && resource.includes(id))) granted.add(spec.id);
+          }
+        }
+      }
+      return [...granted].sort();
+    };
+    expect(secretsOf('HealthFunction')).toEqual([]);
+    expect(secretsOf('SweeperFunction')).toEqual([]);
+    expect(secretsOf('ExpireCasesFunction')).toEqual([]);
+    expect(secretsOf('ValidateFunction')).toEqual(['ProviderSecret', 'ToqioSecret']);
+    expect(secretsOf('AdminFunction')).toEqual(['AdminSecret']);
+    expect(secretsOf('OnepipeNotificationsFunction')).toEqual(['OnepipeInboundSecret']);
+    expect(secretsOf('DeliverFunction')).toEqual(['OnepipeOutboundSecret', 'ToqioSecret', 'WebhookSigningSecret']);
+    // Only the admin function can read the sign-in tokens.
+    for (const name of Object.keys(FUNCTIONS).filter((fn) => fn !== 'admin')) {
+      expect(secretsOf(`${name[0]?.toUpperCase()}${name.slice(1)}Function`)).not.toContain('AdminSecret');
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: FUNCTIONS.health.description,
+      Environment: { Variables: Match.not(Match.objectLike({ TOQIO_SECRET_ARN: Match.anyValue() })) },
+    });
+  });
+
+  it('reserves concurrency for validate and caps the admin function', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: FUNCTIONS.validate.description,
+      ReservedConcurrentExecutions: 50,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: FUNCTIONS.admin.description,
+      ReservedConcurrentExecutions: 5,
+    });
   });
 
   it('serves the admin function on a Function URL with no cross-origin access', () => {
@@ -231,13 +315,30 @@ describe('TmProxyStack', () => {
 
   it('outputs the API URL for Toqio, the admin URL and the secret to fill', () => {
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
-      expect.arrayContaining(['AdminUrl', 'ApiUrl', 'SecretName']),
+      expect.arrayContaining(['AdminUrl', 'ApiUrl', ...Object.values(SECRETS).map((secret) => `${secret.id}Name`)]),
     );
     expect(stack.api.url).toBeDefined();
   });
 });
 
 describe('stage configuration', () => {
+  it('puts the admin URL behind IAM authentication when the stage asks for it', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const config = stageConfigFromContext('locked', {
+      locked: {
+        toqioWebhookBaseUrl: 'https://core.sandbox.toq.io/webhooks/integration/acme',
+        adminUrlAuth: 'AWS_IAM',
+        adminMaxConcurrency: 2,
+      },
+    });
+    const locked = Template.fromStack(new TmProxyStack(app, 'TmProxy-locked', { config }));
+    locked.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+    locked.hasResourceProperties('AWS::Lambda::Function', {
+      Description: FUNCTIONS.admin.description,
+      ReservedConcurrentExecutions: 2,
+    });
+  });
+
   it('refuses a stage without an https Toqio webhook URL, naming the problem', () => {
     expect(() => stageConfigFromContext('prod', { prod: { toqioWebhookBaseUrl: 'http://x' } })).toThrow(/https/);
     expect(() => stageConfigFromContext('nope', {})).toThrow(/toqioWebhookBaseUrl/);
