@@ -147,7 +147,10 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
           after: { status: decision.status, reviewStage: 'FIRST', claimedBy: null },
           details: { reasons: decision.reasons, ruleSetVersion: decision.evaluation.ruleSetVersion },
         });
-        items.push({ Put: { TableName: tables.history, Item: created } });
+        // Append-only: an entry is written once, never over another (IAM cannot check this; the code does).
+        items.push({
+          Put: { TableName: tables.history, Item: created, ConditionExpression: 'attribute_not_exists(entryId)' },
+        });
       }
       const customer = decision.transaction.customer;
       const beneficiary = decision.transaction.beneficiaryKey;
