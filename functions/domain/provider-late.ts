@@ -32,7 +32,11 @@ export const checkLateVerdict = async (
   if (!item) return { kind: 'unknown' as const };
   const transaction = item.transaction as NormalisedTransaction;
   const payload = JSON.parse(String(item.rawJson ?? '{}')) as Transaction;
-  const verdict = await deps.port.screen({ transaction, payload }, AbortSignal.timeout(deps.timeoutMs));
+  // A provider that keeps what it screened is asked for its verdict, not sent the payment again.
+  const signal = AbortSignal.timeout(deps.timeoutMs);
+  const verdict = deps.port.recheck
+    ? await deps.port.recheck(transactionId, signal)
+    : await deps.port.screen({ transaction, payload }, signal);
   const told = String(item.initialStatus ?? item.status) as DecisionStatus;
   const late = toDecisionStatus(verdict.status);
   const disagrees = late !== told;

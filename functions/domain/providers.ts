@@ -25,6 +25,8 @@ export interface ProviderPort {
     input: { transaction: NormalisedTransaction; payload: Transaction },
     signal: AbortSignal,
   ): Promise<ProviderVerdict>;
+  /** Fetches the verdict on a transaction it has already screened (Flagright: GET /transactions/{id}). */
+  recheck?(transactionId: string, signal: AbortSignal): Promise<ProviderVerdict>;
 }
 
 /** The answer could not be read: a verdict we cannot trust is treated like no answer. */

@@ -59,7 +59,11 @@ const build = async () => {
   const providerPort = ((): ProviderPort | undefined => {
     if (config.TM_PROVIDER === 'http' && config.HTTP_PROVIDER_CONFIG) return httpProvider(config.HTTP_PROVIDER_CONFIG);
     if (config.TM_PROVIDER === 'flagright' && config.FLAGRIGHT_API_URL && config.FLAGRIGHT_API_KEY) {
-      return flagrightProvider({ url: config.FLAGRIGHT_API_URL, apiKey: config.FLAGRIGHT_API_KEY });
+      return flagrightProvider({
+        url: config.FLAGRIGHT_API_URL,
+        apiKey: config.FLAGRIGHT_API_KEY,
+        validateUsers: config.FLAGRIGHT_VALIDATE_USERS,
+      });
     }
     return undefined;
   })();

@@ -75,26 +75,84 @@ describe('Flagright as the primary provider', () => {
       reasons: [],
     });
     const [request] = flagright.requestsFor(String(payment.id));
-    expect(request?.path).toBe('/transactions');
+    // Users Flagright does not know are accepted only through its documented query flags.
+    expect(request?.path).toBe('/transactions?validateOriginUserId=false&validateDestinationUserId=false');
     expect(request?.headers['x-api-key']).toBe('flagright-key-0001');
-    expect(request?.body).toMatchObject({
+    expect(request?.body).toEqual({
       transactionId: payment.id,
       type: 'TRANSFER',
+      timestamp: Date.parse('2024-06-27'),
       originUserId: payment.customer,
+      destinationUserId: expect.stringMatching(/^beneficiary-[0-9a-f]{32}$/),
       originAmountDetails: { transactionAmount: 250.75, transactionCurrency: 'USD', country: 'GB' },
-      originPaymentDetails: { method: 'IBAN', IBAN: 'GB29NWBK60161331926819' },
-      destinationPaymentDetails: { method: 'IBAN', IBAN: 'US98765432109876543210' },
+      destinationAmountDetails: { transactionAmount: 250.75, transactionCurrency: 'USD', country: 'GB' },
+      originPaymentDetails: {
+        method: 'IBAN',
+        IBAN: 'GB29NWBK60161331926819',
+        BIC: 'NWBKGB2L',
+        name: 'Primary Account',
+        country: 'GB',
+      },
+      destinationPaymentDetails: {
+        method: 'IBAN',
+        IBAN: 'US98765432109876543210',
+        BIC: 'NEWBGB2L',
+        name: 'Business Account',
+        country: 'GB',
+      },
+      reference: 'Payment for office supplies',
+    });
+    expect(flagright.refused).toEqual([]);
+  });
+
+  it('gives the same beneficiary the same Flagright user id, and follows the payment type', async () => {
+    const first = aTransaction();
+    const refund = aTransaction({ type: 'REFUND', payType: 'CARD' });
+    await validate(stack.apiUrl, first);
+    await validate(stack.apiUrl, refund);
+    const [a] = flagright.requestsFor(String(first.id));
+    const [b] = flagright.requestsFor(String(refund.id));
+    expect(a?.body.destinationUserId).toBe(b?.body.destinationUserId);
+    expect(b?.body.type).toBe('REFUND');
+  });
+
+  it('invents nothing: no currency means no amount details, an unreadable date no timestamp, and Flagright’s refusal is recorded', async () => {
+    const payment = aTransaction({ currency: undefined, baseCurrency: undefined, date: 'yesterday' });
+    const response = await validate(stack.apiUrl, payment);
+    const [request] = flagright.requestsFor(String(payment.id));
+    expect(request?.body).not.toHaveProperty('originAmountDetails');
+    expect(request?.body).not.toHaveProperty('timestamp');
+    expect(flagright.refused.at(-1)?.problems).toEqual([
+      'timestamp: Invalid input: expected number, received undefined',
+    ]);
+    expect(response.body.status).toBe('PENDING_EXTERNAL_APPROVAL');
+    expect(response.body.reasons[0]).toMatchObject({
+      rule: 'PROVIDER_UNAVAILABLE',
+      description: expect.stringContaining('400'),
     });
   });
 
   it('rejects on BLOCK and holds on FLAG and SUSPEND, with the hit rules as reasons', async () => {
     const blocked = aTransaction();
     flagright.script(String(blocked.id), {
-      body: { status: 'BLOCK', hitRules: [{ ruleId: 'R-7', ruleDescription: 'Sanctions screening hit' }] },
+      body: {
+        transactionId: blocked.id,
+        status: 'BLOCK',
+        executedRules: [],
+        hitRules: [
+          {
+            ruleInstanceId: 'RI-17',
+            ruleId: 'R-7',
+            ruleName: 'Sanctions',
+            ruleDescription: 'Sanctions screening hit',
+            ruleAction: 'BLOCK',
+          },
+        ],
+      },
     });
     expect((await validate(stack.apiUrl, blocked)).body).toMatchObject({
       status: 'REJECTED',
-      reasons: [{ rule: 'flagright:R-7', description: 'Sanctions screening hit' }],
+      reasons: [{ rule: 'flagright:RI-17', description: 'Sanctions (R-7): Sanctions screening hit' }],
     });
     for (const status of ['FLAG', 'SUSPEND']) {
       const held = aTransaction();
@@ -127,7 +185,7 @@ describe('Flagright as the primary provider', () => {
     flagright.script(
       String(payment.id),
       { delayMs: 1500, body: { status: 'ALLOW' } },
-      { body: { status: 'BLOCK', hitRules: [{ ruleId: 'R-9', ruleName: 'Mule' }] } },
+      { body: { status: 'BLOCK', hitRules: [{ ruleInstanceId: 'RI-9', ruleName: 'Mule', ruleDescription: 'Mule' }] } },
     );
     const started = performance.now();
     const response = await validate(stack.apiUrl, payment);
@@ -145,6 +203,11 @@ describe('Flagright as the primary provider', () => {
       rule: 'PROVIDER_LATE_DISAGREEMENT',
       description: expect.stringMatching(/BLOCK|REJECTED/),
     });
+    // The late verdict is fetched with GET /transactions/{id}, not by posting the payment again.
+    expect(flagright.requestsFor(String(payment.id)).map((request) => request.path)).toEqual([
+      '/transactions?validateOriginUserId=false&validateDestinationUserId=false',
+      `/transactions/${payment.id}`,
+    ]);
     const original = await view(String(payment.id));
     expect(original.history.map((entry: Json) => entry.action)).toEqual(['CREATED', 'NOTED']);
   });
