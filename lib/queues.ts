@@ -32,6 +32,20 @@ export const QUEUES = {
     retentionSeconds: 24 * 60 * 60,
     maxReceiveCount: 5,
   },
+  /**
+   * Degraded answers to reconcile: a decision that storage may have committed after Toqio was
+   * answered REJECTED (SERVICE_DEGRADED) is made to agree with that answer. A queue, not a table,
+   * because it is written exactly when storage is failing.
+   */
+  degradedAnswers: {
+    id: 'DegradedAnswers',
+    envVar: 'DEGRADED_ANSWERS_QUEUE_URL',
+    dlqEnvVar: 'DEGRADED_ANSWERS_DLQ_URL',
+    visibilityTimeoutSeconds: 60,
+    retentionSeconds: 4 * 24 * 60 * 60,
+    // Storage may stay down for a while: many receives (one a minute) before the DLQ.
+    maxReceiveCount: 60,
+  },
 } as const satisfies Record<string, QueueSpec>;
 
 /** Dead-letter queues keep messages for the SQS maximum, 14 days. */

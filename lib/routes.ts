@@ -53,9 +53,20 @@ export const FUNCTIONS = {
     memoryMb: 1024,
     timeoutSeconds: 10,
     tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
-    queues: { deliveries: 'send', providerChecks: 'send' },
+    queues: { deliveries: 'send', providerChecks: 'send', degradedAnswers: 'send' },
     assets: ['rules'],
     trigger: { kind: 'http' },
+  },
+  reconcileDegraded: {
+    entry: 'functions/handlers/reconcile-degraded.ts',
+    description: 'Makes storage agree with degraded answers (REJECTED, SERVICE_DEGRADED) given to Toqio',
+    secrets: [],
+    memoryMb: 256,
+    // The queue's visibility timeout (60 s) is 6x this.
+    timeoutSeconds: 10,
+    tables: { decisions: 'readWrite', history: 'append', deliveries: 'readWrite' },
+    assets: ['rules'],
+    trigger: { kind: 'sqs', queue: 'degradedAnswers', batchSize: 5, maxConcurrency: 2, maxBatchingWindowSeconds: 1 },
   },
   providerWebhook: {
     entry: 'functions/handlers/provider-webhook.ts',

@@ -7,10 +7,13 @@ import {
   PutCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { historyEntry } from '#domain/cases.js';
-import { toAnswer, type ValidateAnswer } from '#domain/decision.js';
-import type { DecisionStore } from '#domain/validate-payment.js';
+import { SERVICE_DEGRADED, toAnswer, type ValidateAnswer } from '#domain/decision.js';
+import type { DegradedAnswerMessage } from '#domain/degraded-reconciliation.js';
+import type { CounterWrite, DecisionStore, VelocityInputs } from '#domain/validate-payment.js';
 import type { CounterChange, CounterItem } from '#domain/velocity.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -25,11 +28,32 @@ export interface DecisionTables {
 const customerKey = (customer: string) => `cust#${customer}`;
 const beneficiaryKey = (beneficiary: string) => `benef#${beneficiary}`;
 const seenKey = (customer: string, beneficiary: string) => `seen#${customer}#${beneficiary}`;
+/** The line of payments waiting for their turn on a contended counter item (see validate-payment.ts). */
+const lineKey = (keys: { customer: string; beneficiary: string | null }, line: 'customer' | 'beneficiary') =>
+  line === 'beneficiary' && keys.beneficiary
+    ? `line#${beneficiaryKey(keys.beneficiary)}`
+    : `line#${customerKey(keys.customer)}`;
+/** A line item outlives any burst by far; it expires by TTL when quiet. */
+const LINE_TTL_SECONDS = 24 * 60 * 60;
 
-/** Turns a counter change into one atomic UpdateItem: ADD to the current buckets, REMOVE stale ones. */
+/** The condition that a counter item is still at the version a decision was made on. */
+const versionCondition = (expectedVersion: number) =>
+  expectedVersion === 0
+    ? { expression: 'attribute_not_exists(#ver)', values: {} }
+    : { expression: '#ver = :ver', values: { ':ver': expectedVersion } };
+
+/**
+ * Turns a counter change into one UpdateItem: ADD to the current buckets, REMOVE stale ones, and
+ * bump the version, only if the item is still at the version the decision read.
+ */
 const counterUpdate = (table: string, pk: string, change: CounterChange): TransactItem => {
-  const names: Record<string, string> = { '#exp': 'expiresAt' };
-  const values: Record<string, unknown> = { ':exp': change.expiresAt };
+  const condition = versionCondition(change.expectedVersion);
+  const names: Record<string, string> = { '#exp': 'expiresAt', '#ver': 'ver' };
+  const values: Record<string, unknown> = {
+    ':exp': change.expiresAt,
+    ':next': change.expectedVersion + 1,
+    ...condition.values,
+  };
   const adds = Object.entries(change.add).map(([attribute, value], index) => {
     names[`#a${index}`] = attribute;
     values[`:a${index}`] = value;
@@ -43,14 +67,30 @@ const counterUpdate = (table: string, pk: string, change: CounterChange): Transa
     Update: {
       TableName: table,
       Key: { pk },
-      UpdateExpression: `SET #exp = :exp ADD ${adds.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      UpdateExpression: `SET #exp = :exp, #ver = :next ADD ${adds.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: condition.expression,
+      // On a conflict the item comes back as it is now, so the payment is decided again without a read.
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     },
   };
 };
 
-const MAX_CONFLICT_RETRIES = 3;
+/** A decision that changes no counter still holds only on the counters it read. */
+const counterCheck = (table: string, pk: string, expectedVersion: number): TransactItem => {
+  const condition = versionCondition(expectedVersion);
+  return {
+    ConditionCheck: {
+      TableName: table,
+      Key: { pk },
+      ConditionExpression: condition.expression,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      ExpressionAttributeNames: { '#ver': 'ver' },
+      ...(Object.keys(condition.values).length ? { ExpressionAttributeValues: condition.values } : {}),
+    },
+  };
+};
 
 /** Decisions and velocity counters in DynamoDB. The only code that knows their item layout. */
 export const decisionRepository = (client: DynamoDBDocumentClient, tables: DecisionTables) => {
@@ -69,11 +109,13 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
       return result.Item ? toAnswer(result.Item as ValidateAnswer) : undefined;
     },
 
-    async loadVelocity(keys, signal) {
+    async loadVelocity(keys, signal, line) {
       const wanted = [{ pk: customerKey(keys.customer) }];
       if (keys.beneficiary) {
         wanted.push({ pk: beneficiaryKey(keys.beneficiary) }, { pk: seenKey(keys.customer, keys.beneficiary) });
       }
+      const linePk = line ? lineKey(keys, line) : undefined;
+      if (linePk) wanted.push({ pk: linePk });
       const items = new Map<string, CounterItem>();
       let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
         [tables.counters]: { Keys: wanted, ConsistentRead: true },
@@ -92,7 +134,41 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
         customerItem: items.get(customerKey(keys.customer)),
         beneficiaryItem: keys.beneficiary ? items.get(beneficiaryKey(keys.beneficiary)) : undefined,
         beneficiarySeen: keys.beneficiary ? items.has(seenKey(keys.customer, keys.beneficiary)) : false,
+        ...(linePk ? { lineServed: Number(items.get(linePk)?.served ?? 0) } : {}),
       };
+    },
+
+    async takeTicket(keys, line, signal) {
+      const result = await client.send(
+        new UpdateCommand({
+          TableName: tables.counters,
+          Key: { pk: lineKey(keys, line) },
+          UpdateExpression: 'ADD issued :one SET expiresAt = :exp',
+          ExpressionAttributeValues: { ':one': 1, ':exp': Math.floor(Date.now() / 1000) + LINE_TTL_SECONDS },
+          ReturnValues: 'ALL_NEW',
+        }),
+        { abortSignal: signal },
+      );
+      return { ticket: Number(result.Attributes?.issued), served: Number(result.Attributes?.served ?? 0) };
+    },
+
+    async skipTurn(keys, line, from, signal) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tables.counters,
+            Key: { pk: lineKey(keys, line) },
+            UpdateExpression: 'SET served = :next',
+            ConditionExpression: from === 0 ? 'attribute_not_exists(served) OR served = :from' : 'served = :from',
+            ExpressionAttributeValues: { ':next': from + 1, ':from': from },
+          }),
+          { abortSignal: signal },
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
     },
 
     async saveDecision(input, signal) {
@@ -117,6 +193,8 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
               hits: decision.evaluation.hits,
               ruleErrors: decision.evaluation.errors,
               ruleSetVersion: decision.evaluation.ruleSetVersion,
+              // Which validate call wrote it: a degraded answer's reconciliation acts only on its own write.
+              attemptId: input.attemptId,
               ruleIds: decision.evaluation.hits.map((hit) => hit.rule),
               version: 1,
               // A pending payment opens a case for the analysts.
@@ -154,15 +232,48 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
       }
       const customer = decision.transaction.customer;
       const beneficiary = decision.transaction.beneficiaryKey;
-      if (input.customerChange) items.push(counterUpdate(tables.counters, customerKey(customer), input.customerChange));
-      if (input.beneficiaryChange && beneficiary) {
-        items.push(counterUpdate(tables.counters, beneficiaryKey(beneficiary), input.beneficiaryChange));
+      const { velocity } = input;
+      const counterWrite = (pk: string, write: CounterWrite) =>
+        write.change
+          ? counterUpdate(tables.counters, pk, write.change)
+          : counterCheck(tables.counters, pk, write.expectedVersion);
+      items.push(counterWrite(customerKey(customer), velocity.customer));
+      if (velocity.beneficiary && beneficiary) {
+        items.push(counterWrite(beneficiaryKey(beneficiary), velocity.beneficiary));
       }
-      if (input.markBeneficiarySeen && beneficiary) {
+      if (velocity.firstTimeBeneficiary && beneficiary) {
+        // First time is a fact the decision read: it holds only while no other payment marked it.
+        const pk = seenKey(customer, beneficiary);
+        items.push(
+          velocity.markBeneficiarySeen
+            ? {
+                Put: {
+                  TableName: tables.counters,
+                  Item: { pk, firstSeenAt: now, firstTransactionId: decision.transactionId },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              }
+            : {
+                ConditionCheck: {
+                  TableName: tables.counters,
+                  Key: { pk },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+        );
+      }
+      const turnIndex = input.turn ? items.length : -1;
+      if (input.turn) {
+        // Holding a turn in the line: the turn passes to the next ticket in the same transaction.
+        const { ticket, line } = input.turn;
         items.push({
-          Put: {
+          Update: {
             TableName: tables.counters,
-            Item: { pk: seenKey(customer, beneficiary), firstSeenAt: now, firstTransactionId: decision.transactionId },
+            Key: { pk: lineKey({ customer, beneficiary }, line) },
+            UpdateExpression: 'SET served = :ticket',
+            ConditionExpression:
+              ticket === 1 ? 'attribute_not_exists(served) OR served = :previous' : 'served = :previous',
+            ExpressionAttributeValues: { ':ticket': ticket, ':previous': ticket - 1 },
           },
         });
       }
@@ -175,27 +286,91 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
           },
         });
       }
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await client.send(new TransactWriteCommand({ TransactItems: items }), { abortSignal: signal });
-          return 'stored';
-        } catch (error) {
-          if (!(error instanceof TransactionCanceledException)) throw error;
-          const codes = error.CancellationReasons?.map((reason) => reason.Code) ?? [];
-          if (codes[0] === 'ConditionalCheckFailed') return 'duplicate';
-          // Two payments of one customer touched the same counter item at once: try again shortly.
-          if (codes.includes('TransactionConflict') && attempt < MAX_CONFLICT_RETRIES) {
-            await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
-            continue;
-          }
+      try {
+        await client.send(new TransactWriteCommand({ TransactItems: items }), { abortSignal: signal });
+        return { kind: 'stored' };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return { kind: 'duplicate' };
+        if (!reasons.some(({ Code }) => Code === 'ConditionalCheckFailed' || Code === 'TransactionConflict'))
           throw error;
+        // Another payment of the same customer or beneficiary changed the counters this decision
+        // was made on (or is changing them right now): the caller decides again. Items that failed
+        // their version check came back as they are now; a conflict in progress must be read.
+        if (turnIndex >= 0 && reasons[turnIndex]?.Code === 'ConditionalCheckFailed') {
+          return { kind: 'conflict', turnLost: true };
         }
+        const fresh: Record<string, CounterItem> = {};
+        let complete = true;
+        let on: 'customer' | 'beneficiary' | undefined;
+        reasons.forEach((reason, index) => {
+          const item = items[index];
+          const key = item?.Update?.Key ?? item?.ConditionCheck?.Key ?? item?.Put?.Item;
+          const pk = typeof key?.pk === 'string' ? key.pk : undefined;
+          if (reason.Code === 'TransactionConflict') complete = false;
+          if ((reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict') && pk && !on) {
+            if (pk === customerKey(customer)) on = 'customer';
+            else if (beneficiary && pk === beneficiaryKey(beneficiary)) on = 'beneficiary';
+          }
+          if (reason.Code !== 'ConditionalCheckFailed' || !pk) return;
+          if (pk.startsWith('seen#')) fresh[pk] = { pk };
+          else if (reason.Item) fresh[pk] = unmarshall(reason.Item);
+          else complete = false;
+        });
+        const line = on ?? 'customer';
+        if (!complete) return { kind: 'conflict', line };
+        const refreshed: Partial<VelocityInputs> = {};
+        const customerItem = fresh[customerKey(customer)];
+        if (customerItem) refreshed.customerItem = customerItem;
+        const beneficiaryItem = beneficiary ? fresh[beneficiaryKey(beneficiary)] : undefined;
+        if (beneficiaryItem) refreshed.beneficiaryItem = beneficiaryItem;
+        if (beneficiary && fresh[seenKey(customer, beneficiary)]) refreshed.beneficiarySeen = true;
+        return { kind: 'conflict', line, refreshed };
       }
     },
   };
 
   return {
     ...store,
+
+    /**
+     * Stores the rejection a degraded answer gave, for a transaction with no stored decision. The
+     * condition makes it race-safe with a late write of the same call: whichever lands second fails.
+     */
+    async putRejection(message: DegradedAnswerMessage, now: Date): Promise<boolean> {
+      const at = now.toISOString();
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: tables.decisions,
+            Item: {
+              transactionId: message.transactionId,
+              status: 'REJECTED',
+              initialStatus: 'REJECTED',
+              createdAt: message.answeredAt,
+              updatedAt: at,
+              customer: message.customer ?? 'unknown',
+              ...(message.baseAmount !== undefined ? { baseAmount: message.baseAmount } : {}),
+              ...(message.currency ? { currency: message.currency } : {}),
+              reasons: [SERVICE_DEGRADED],
+              hits: [],
+              ruleIds: [],
+              version: 1,
+              reviewStage: 'FINAL',
+              attemptId: message.attemptId,
+              degradedReconciledAt: at,
+            },
+            ConditionExpression: 'attribute_not_exists(transactionId)',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+
     /**
      * Remembers a key once (a replay guard), for `ttlSeconds`: true the first time, false after.
      * Stored in the counters table, which already expires items by TTL.

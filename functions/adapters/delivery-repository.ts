@@ -85,6 +85,24 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
     },
   };
 
+  const get = async (deliveryId: string): Promise<Delivery | undefined> => {
+    const result = await client.send(new GetCommand({ TableName: table, Key: { deliveryId }, ConsistentRead: true }));
+    return strip(result.Item);
+  };
+
+  /** Every delivery about one subject (a transaction), oldest first. */
+  const listBySubject = async (subject: string): Promise<Delivery[]> => {
+    const result = await client.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: 'bySubject',
+        KeyConditionExpression: 'subject = :s',
+        ExpressionAttributeValues: { ':s': subject },
+      }),
+    );
+    return (result.Items ?? []).map((item) => strip(item) as Delivery);
+  };
+
   return {
     ...store,
 
@@ -95,10 +113,7 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
       };
     },
 
-    async get(deliveryId: string): Promise<Delivery | undefined> {
-      const result = await client.send(new GetCommand({ TableName: table, Key: { deliveryId }, ConsistentRead: true }));
-      return strip(result.Item);
-    },
+    get,
 
     /** Deliveries with a status, by due time; `before`/`since` bound dueAt. */
     async listByStatus(
@@ -129,20 +144,9 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
       };
     },
 
-    /** Every delivery about one subject (a transaction), oldest first. */
-    async listBySubject(subject: string): Promise<Delivery[]> {
-      const result = await client.send(
-        new QueryCommand({
-          TableName: table,
-          IndexName: 'bySubject',
-          KeyConditionExpression: 'subject = :s',
-          ExpressionAttributeValues: { ':s': subject },
-        }),
-      );
-      return (result.Items ?? []).map((item) => strip(item) as Delivery);
-    },
+    listBySubject,
 
-    /** Replaces a record only if it still has the status we read (manual retry, sweeper touch). */
+    /** Replaces a record only if it still has the status we read (a manual retry of a DEAD record). */
     async replaceIfStatus(delivery: Delivery, expected: DeliveryStatus, expectedUpdatedAt: string): Promise<boolean> {
       try {
         await client.send(
@@ -159,6 +163,82 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
         if (error instanceof ConditionalCheckFailedException) return false;
         throw error;
       }
+    },
+
+    /**
+     * The sweeper's touch: moves dueAt (and updatedAt) forward, and nothing else, only while the
+     * record is as it was read and no worker holds a live lease on it. It never rewrites the item,
+     * so a lease or an attempt recorded in between is never erased.
+     */
+    async touchIfIdle(deliveryId: string, expected: DeliveryStatus, expectedUpdatedAt: string, now: Date) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { deliveryId },
+            UpdateExpression: 'SET dueAt = :now, updatedAt = :now',
+            ConditionExpression:
+              '#s = :expected AND updatedAt = :updatedAt AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: {
+              ':expected': expected,
+              ':updatedAt': expectedUpdatedAt,
+              ':now': now.toISOString(),
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+
+    /**
+     * Cancels every delivery about a subject that has not been sent and is not being sent:
+     * QUEUED or FAILED, with no live lease. Each cancel is conditional on exactly that.
+     */
+    async cancelUnsent(subject: string, knownIds: readonly string[], now: Date) {
+      const at = now.toISOString();
+      const result = { cancelled: [] as string[], delivered: [] as string[], inFlight: [] as string[] };
+      // The subject index is eventually consistent: the ids the caller knows are read directly too.
+      const found = new Map((await listBySubject(subject)).map((delivery) => [delivery.deliveryId, delivery]));
+      for (const id of knownIds) {
+        if (found.has(id)) continue;
+        const delivery = await get(id);
+        if (delivery) found.set(id, delivery);
+      }
+      for (const delivery of found.values()) {
+        if (delivery.status === 'DELIVERED') result.delivered.push(delivery.deliveryId);
+        if (delivery.status !== 'QUEUED' && delivery.status !== 'FAILED') continue;
+        try {
+          await client.send(
+            new UpdateCommand({
+              TableName: table,
+              Key: { deliveryId: delivery.deliveryId },
+              UpdateExpression:
+                'SET #s = :cancelled, cancelledAt = :now, updatedAt = :now, dueAt = :now, cancelReason = :why',
+              ConditionExpression:
+                '#s IN (:queued, :failed) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+              ExpressionAttributeNames: { '#s': 'status' },
+              ExpressionAttributeValues: {
+                ':cancelled': 'CANCELLED',
+                ':queued': 'QUEUED',
+                ':failed': 'FAILED',
+                ':now': at,
+                ':why': 'SERVICE_DEGRADED: the decision was answered REJECTED before it was stored',
+              },
+            }),
+          );
+          result.cancelled.push(delivery.deliveryId);
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          const now = await get(delivery.deliveryId);
+          if (now?.status === 'DELIVERED') result.delivered.push(delivery.deliveryId);
+          else if (now?.status === 'QUEUED' || now?.status === 'FAILED') result.inFlight.push(delivery.deliveryId);
+        }
+      }
+      return result;
     },
   };
 };

@@ -57,6 +57,9 @@ export type CaseAction =
   | 'FIRST_APPROVAL'
   | 'DECIDED'
   | 'EXPIRED'
+  | 'ESCALATED'
+  | 'PROVIDER_VERDICT'
+  | 'RECONCILED'
   | 'DELIVERED';
 
 /** What a case looked like before and after a change, as history shows it. */

@@ -9,6 +9,8 @@ export interface DeliveryRecords {
     options: { limit?: number; cursor?: string; before?: string; since?: string },
   ): Promise<{ items: Delivery[]; nextCursor: string | null }>;
   replaceIfStatus(delivery: Delivery, expected: DeliveryStatus, expectedUpdatedAt: string): Promise<boolean>;
+  /** Moves a record's dueAt forward only if it is as read and not leased by a worker. */
+  touchIfIdle(deliveryId: string, expected: DeliveryStatus, expectedUpdatedAt: string, now: Date): Promise<boolean>;
 }
 
 export class DeliveryNotFoundError extends Error {
@@ -45,8 +47,8 @@ export const sweepDeliveries = async (deps: {
         ...(cursor ? { cursor } : {}),
       });
       for (const delivery of result.items) {
-        const touched = { ...delivery, dueAt: now.toISOString(), updatedAt: now.toISOString() };
-        if (!(await deps.records.replaceIfStatus(touched, status, delivery.updatedAt))) continue;
+        // A worker may lease the record between this read and the write: the touch then does nothing.
+        if (!(await deps.records.touchIfIdle(delivery.deliveryId, status, delivery.updatedAt, now))) continue;
         await deps.queue.send({ deliveryId: delivery.deliveryId }, 0);
         requeued++;
       }

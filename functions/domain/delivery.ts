@@ -4,9 +4,10 @@ import { z } from 'zod';
 /**
  * A delivery is one outbound webhook we owe a partner. The record is the source of truth (the
  * SQS message only points at it): QUEUED until the first attempt, FAILED while retries remain,
- * DELIVERED after a 2xx, DEAD when retries are spent or the partner refused it (4xx).
+ * DELIVERED after a 2xx, DEAD when retries are spent or the partner refused it (4xx), CANCELLED
+ * when the change that caused it was undone before it was sent (a degraded answer's late write).
  */
-export const DELIVERY_STATUSES = ['QUEUED', 'FAILED', 'DELIVERED', 'DEAD'] as const;
+export const DELIVERY_STATUSES = ['QUEUED', 'FAILED', 'DELIVERED', 'DEAD', 'CANCELLED'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** Partners we send to. The registry in delivery-targets.ts turns a target into a URL and headers. */
@@ -45,6 +46,8 @@ export interface Delivery {
   nextAttemptAt?: string;
   deliveredAt?: string;
   deadReason?: string;
+  cancelledAt?: string;
+  cancelReason?: string;
 }
 
 /** The SQS message: a pointer to the record, and when it may be acted on (long waits re-enqueue). */

@@ -1,35 +1,83 @@
+import { randomUUID } from 'node:crypto';
 import { buildFacts, type Decision, decidePayment, degradedAnswer, toAnswer, type ValidateAnswer } from './decision.js';
 import type { Delivery } from './delivery.js';
 import { combine, type ProviderMode, type ProviderOutcome, type ProviderStatus } from './providers.js';
 import type { DecisionStatus, RulesEngine } from './rules.js';
 import { normaliseTransaction, type Transaction } from './transaction.js';
-import { type CounterChange, type CounterItem, counterChange, velocityFacts } from './velocity.js';
+import {
+  type CounterChange,
+  type CounterItem,
+  counterChange,
+  counterVersion,
+  countsTowardsVelocity,
+  velocityFacts,
+} from './velocity.js';
+
+/** A counter item a decision read: its version, and what the decision adds to it (if it counts). */
+export interface CounterWrite {
+  expectedVersion: number;
+  change?: CounterChange;
+}
+
+/** The counter items a decision reads. */
+export interface VelocityInputs {
+  customerItem?: CounterItem | undefined;
+  beneficiaryItem?: CounterItem | undefined;
+  beneficiarySeen: boolean;
+  /** With a line asked for: the last ticket served in it. */
+  lineServed?: number;
+}
+
+/** Which counter item a line of contending payments queues for. */
+export type Line = 'customer' | 'beneficiary';
+type CounterKeys = { customer: string; beneficiary: string | null };
+
+/**
+ * What storing a decision came to. A conflict may carry the counters as they are now (those that
+ * failed their version check), so the payment can be decided again without reading them.
+ */
+export type SaveResult =
+  | { kind: 'stored' }
+  | { kind: 'duplicate' }
+  | { kind: 'conflict'; line?: Line; refreshed?: Partial<VelocityInputs>; turnLost?: boolean };
 
 /** What the validate use case needs from storage (implemented by the decision repository). */
 export interface DecisionStore {
   /** The stored answer for a transaction, if it was decided before (its current, possibly final, status). */
   findAnswer(transactionId: string, signal: AbortSignal): Promise<ValidateAnswer | undefined>;
-  loadVelocity(
-    keys: { customer: string; beneficiary: string | null },
-    signal: AbortSignal,
-  ): Promise<{ customerItem?: CounterItem; beneficiaryItem?: CounterItem; beneficiarySeen: boolean }>;
+  /** The counters a decision reads; with `line`, also how far that line has been served. */
+  loadVelocity(keys: CounterKeys, signal: AbortSignal, line?: Line): Promise<VelocityInputs>;
+  /** Takes the next ticket in a line; answers it and the last ticket served. */
+  takeTicket(keys: CounterKeys, line: Line, signal: AbortSignal): Promise<{ ticket: number; served: number }>;
+  /** Passes over a ticket whose holder went quiet (only if the line is still at `from`). */
+  skipTurn(keys: CounterKeys, line: Line, from: number, signal: AbortSignal): Promise<boolean>;
   /**
-   * Stores the decision and applies the counter changes in one transaction. Returns 'duplicate'
-   * when another call stored a decision for the same transaction first (nothing was changed).
+   * Stores the decision and applies the counter changes in one transaction, only while every
+   * counter it was decided on is still at the version read. Returns 'duplicate' when another call
+   * stored a decision for the same transaction first, and 'conflict' when a counter moved (or is
+   * moving) under it; nothing was changed in either case.
    */
   saveDecision(
     input: {
       decision: Decision;
+      /** Identifies this validate call's write (see reconciliation of degraded answers). */
+      attemptId: string;
       rawJson: string;
       timings: Timings;
-      customerChange?: CounterChange;
-      beneficiaryChange?: CounterChange;
-      markBeneficiarySeen: boolean;
+      velocity: {
+        customer: CounterWrite;
+        beneficiary?: CounterWrite;
+        /** The decision read "first time to this beneficiary": it holds only while no marker exists. */
+        firstTimeBeneficiary: boolean;
+        markBeneficiarySeen: boolean;
+      };
       /** Webhooks the decision causes (the outbox), written in the same transaction. */
       deliveries: Delivery[];
+      /** The turn this payment holds in a line: stored only while it is still its turn. */
+      turn?: { line: Line; ticket: number };
     },
     signal: AbortSignal,
-  ): Promise<'stored' | 'duplicate'>;
+  ): Promise<SaveResult>;
 }
 
 export interface Timings {
@@ -46,13 +94,32 @@ export interface ValidateOutcome {
   decision?: Decision;
   /** Webhooks stored with the decision; the caller publishes them. */
   deliveries?: Delivery[];
+  /** How many times the decision was made again because counters moved under it. */
+  conflicts?: number;
+  /**
+   * A degraded answer owes a reconciliation: whatever storage holds (or will hold) for this call
+   * must end as what Toqio was told. `attemptId` names this call's write, `deliveryIds` its outbox.
+   */
+  reconcile?: DegradedReconciliation;
   error?: unknown;
+}
+
+/** What the reconciliation of one degraded answer needs (sent through a queue, storage may be down). */
+export interface DegradedReconciliation {
+  transactionId: string;
+  attemptId: string;
+  /** Whether this call sent its decision to storage (it may have committed after the answer). */
+  writeAttempted: boolean;
+  deliveryIds: string[];
+  answeredAt: string;
 }
 
 export interface ValidateDeps {
   store: DecisionStore;
   engine: RulesEngine;
+  /** Storage must answer within this; a degraded answer (and its reconciliation) follows otherwise. */
   budgetMs: number;
+  newAttemptId?: () => string;
   failMode: DecisionStatus;
   clock?: () => number;
   /** The webhooks an approval at validate time owes (the OnePipe debit report, when configured). */
@@ -93,13 +160,26 @@ const withinBudget = async <T>(deadline: number, clock: () => number, run: (sign
   }
 };
 
+/** Conflicts on the counters are retried until the budget runs out, or this many times. */
+const MAX_DECISION_ROUNDS = 60;
+/** How long a payment in a line waits per payment ahead of it before looking again. */
+const LINE_POLL_MS = 12;
+/** A turn that has not moved for this long is passed over (its holder crashed or gave up). */
+const LINE_STALL_MS = 250;
+
 /**
  * Decides one payment for Toqio: replays a stored decision, else evaluates the rules on the
  * payment and its velocity and stores decision and counters together. Idempotency is the decision
  * record itself (a conditional put in the same transaction as the counters), not Powertools
  * idempotency: a separate idempotency record could not be written atomically with the counters,
- * and the stored answer must change when an analyst decides (a cached response would not). If storage fails or
- * overruns the budget, answers the fail mode (never an unstored approval).
+ * and the stored answer must change when an analyst decides (a cached response would not).
+ *
+ * The write holds only if the counters it was decided on are unchanged; when another payment of
+ * the same customer or beneficiary was stored in between, the counters are read again and the
+ * payment decided again, so a burst fired in parallel is decided as if one after another. A
+ * provider is asked once, only for a payment that has no stored decision (a replay never reaches
+ * it), in parallel with the counter reads. If storage fails or overruns the budget, answers the
+ * fail mode (never an unstored approval) and asks for a reconciliation of whatever it wrote.
  */
 export const validatePayment = async (
   transaction: Transaction,
@@ -109,6 +189,7 @@ export const validatePayment = async (
   const clock = deps.clock ?? performance.now.bind(performance);
   const started = clock();
   const deadline = started + deps.budgetMs;
+  const attemptId = deps.newAttemptId?.() ?? randomUUID();
   let storageMs = 0;
   let rulesMs = 0;
   const timed = async <T>(run: (signal: AbortSignal) => Promise<T>) => {
@@ -122,98 +203,192 @@ export const validatePayment = async (
   const timings = (): Timings => ({ rulesMs, storageMs, totalMs: clock() - started });
 
   const normalised = normaliseTransaction(transaction);
-  // The provider is asked at once, in parallel with the storage reads: its budget runs alongside them.
-  const screening = deps.provider?.screen({ transaction: normalised, payload: transaction });
+  const provider = deps.provider;
+  let screening: Promise<ProviderOutcome> | undefined;
   let decision: Decision | undefined;
+  let writeAttempted = false;
+  let deliveries: Delivery[] = [];
+  let conflicts = 0;
   try {
-    const keys = { customer: normalised.customer, beneficiary: normalised.beneficiaryKey };
-    const [stored, velocityInputs] = await timed((signal) =>
-      Promise.all([deps.store.findAnswer(normalised.id, signal), deps.store.loadVelocity(keys, signal)]),
-    );
-    if (stored) return { answer: stored, timings: timings(), source: 'replayed' };
+    const keys: CounterKeys = { customer: normalised.customer, beneficiary: normalised.beneficiaryKey };
+    const read = () =>
+      timed((signal) =>
+        Promise.all([
+          deps.store.findAnswer(normalised.id, signal).then((stored) => {
+            // Only a payment with no stored decision reaches the provider, and only once.
+            if (!stored && provider && !screening) {
+              screening = provider.screen({ transaction: normalised, payload: transaction });
+            }
+            return stored;
+          }),
+          deps.store.loadVelocity(keys, signal),
+        ]),
+      );
+    /**
+     * Waits until every earlier ticket in the line was served, reading the counters and the line
+     * together; polls less often the further back it stands. A ticket whose holder went quiet
+     * (crashed, or answered degraded) is passed over after LINE_STALL_MS, so a line never stalls.
+     */
+    const waitForTurn = async (held: { line: Line; ticket: number }, servedAtTicket: number) => {
+      let served = servedAtTicket;
+      let progressAt = clock();
+      for (;;) {
+        if (served >= held.ticket - 1) {
+          return timed((signal) =>
+            Promise.all([deps.store.findAnswer(normalised.id, signal), deps.store.loadVelocity(keys, signal)]),
+          );
+        }
+        const ahead = held.ticket - 1 - served;
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(ahead * LINE_POLL_MS, 100) * (0.5 + Math.random())),
+        );
+        const inputs = await timed((signal) => deps.store.loadVelocity(keys, signal, held.line));
+        const now = inputs.lineServed ?? 0;
+        if (now !== served) {
+          served = now;
+          progressAt = clock();
+        } else if (clock() - progressAt > LINE_STALL_MS) {
+          await timed((signal) => deps.store.skipTurn(keys, held.line, served, signal));
+          progressAt = clock();
+        }
+      }
+    };
+    let [stored, velocityInputs] = await read();
+    let turn: { line: Line; ticket: number } | undefined;
+    for (let round = 0; ; round++) {
+      if (stored) return { answer: stored, timings: timings(), source: 'replayed', conflicts };
+      if (round >= MAX_DECISION_ROUNDS) throw new DeadlineError(`counters kept moving for ${round} rounds`);
 
-    const rulesStarted = clock();
-    const firstTime = normalised.beneficiaryKey !== null && !velocityInputs.beneficiarySeen;
-    const velocity = velocityFacts({
-      ...velocityInputs,
-      hasBeneficiary: normalised.beneficiaryKey !== null,
-      firstTimeBeneficiary: firstTime,
-      baseAmountMillis: normalised.baseAmountMillis,
-      nowSeconds: Math.floor(Date.now() / 1000),
-    });
-    decision = decidePayment({
-      transaction: normalised,
-      facts: buildFacts(normalised, velocity, firstTime),
-      engine: deps.engine,
-      now: new Date(),
-    });
-    rulesMs = clock() - rulesStarted;
-    if (deps.provider && screening) {
-      const outcome = await screening;
-      const combined = combine({
-        mode: deps.provider.mode,
-        rules: decision.evaluation,
-        outcome,
-        fallback: deps.provider.fallback,
-        timeoutMs: deps.provider.timeoutMs,
+      const rulesStarted = clock();
+      const counted = countsTowardsVelocity(normalised);
+      const firstTime = normalised.beneficiaryKey !== null && !velocityInputs.beneficiarySeen;
+      const nowSeconds = Math.floor(Date.now() / 1000);
+      const velocity = velocityFacts({
+        ...velocityInputs,
+        hasBeneficiary: normalised.beneficiaryKey !== null,
+        firstTimeBeneficiary: firstTime,
+        baseAmountMillis: normalised.baseAmountMillis,
+        nowSeconds,
+        counted,
       });
-      // Reasons explain the answer: in primary mode only the rules that can override the provider (REJECT).
-      const rulesReasons =
-        deps.provider.mode === 'primary'
-          ? decision.evaluation.hits
-              .filter((hit) => hit.outcome === 'REJECT')
-              .map(({ rule, description }) => ({ rule, description }))
-          : decision.reasons;
-      decision = {
-        ...decision,
-        status: combined.status,
-        reasons: [...rulesReasons, ...combined.reasons],
-        provider: {
-          name: deps.provider.name,
-          mode: deps.provider.mode,
-          outcome,
-          rulesStatus: combined.rulesStatus,
-          providerStatus: combined.providerStatus,
-          agreed: combined.agreed,
-        },
-      };
-    }
+      decision = decidePayment({
+        transaction: normalised,
+        facts: buildFacts(normalised, velocity, firstTime),
+        engine: deps.engine,
+        now: new Date(),
+      });
+      rulesMs += clock() - rulesStarted;
+      if (provider && screening) decision = withProvider(decision, await screening, provider);
 
-    // Velocity measures money that may move: a rejected payment changes no counter.
-    const counts = decision.status !== 'REJECTED';
-    const nowSeconds = Math.floor(Date.now() / 1000);
-    const deliveries = decision.status === 'APPROVED' ? (deps.onApproved?.(decision) ?? []) : [];
-    const change = (item: CounterItem | undefined, newBeneficiary: boolean) =>
-      counterChange({ item, baseAmountMillis: normalised.baseAmountMillis, newBeneficiary, nowSeconds });
-    const saved = await timed((signal) =>
-      deps.store.saveDecision(
-        {
-          decision: decision as Decision,
-          rawJson,
-          timings: timings(),
-          ...(counts ? { customerChange: change(velocityInputs.customerItem, firstTime) } : {}),
-          ...(counts && normalised.beneficiaryKey
-            ? { beneficiaryChange: change(velocityInputs.beneficiaryItem, false) }
-            : {}),
-          markBeneficiarySeen: counts && firstTime,
-          deliveries,
-        },
-        signal,
-      ),
-    );
-    if (saved === 'duplicate') {
-      const winner = await timed((signal) => deps.store.findAnswer(normalised.id, signal));
-      if (winner) return { answer: winner, timings: timings(), source: 'replayed' };
-      throw new Error(`decision for ${normalised.id} reported as duplicate but not found`);
+      // Velocity measures money that may move: a rejected payment (or a refund) changes no counter.
+      const counts = counted && decision.status !== 'REJECTED';
+      deliveries = decision.status === 'APPROVED' ? (deps.onApproved?.(decision) ?? []) : [];
+      const write = (item: CounterItem | undefined, newBeneficiary: boolean): CounterWrite => ({
+        expectedVersion: counterVersion(item),
+        ...(counts
+          ? {
+              change: counterChange({
+                item,
+                baseAmountMillis: normalised.baseAmountMillis,
+                newBeneficiary,
+                nowSeconds,
+              }),
+            }
+          : {}),
+      });
+      writeAttempted = true;
+      const saved = await timed((signal) =>
+        deps.store.saveDecision(
+          {
+            decision: decision as Decision,
+            attemptId,
+            rawJson,
+            timings: timings(),
+            velocity: {
+              customer: write(velocityInputs.customerItem, counts && firstTime),
+              ...(normalised.beneficiaryKey ? { beneficiary: write(velocityInputs.beneficiaryItem, false) } : {}),
+              firstTimeBeneficiary: firstTime,
+              markBeneficiarySeen: counts && firstTime,
+            },
+            deliveries,
+            ...(turn ? { turn } : {}),
+          },
+          signal,
+        ),
+      );
+      if (saved.kind === 'stored') {
+        return { answer: toAnswer(decision), timings: timings(), source: 'decided', decision, deliveries, conflicts };
+      }
+      if (saved.kind === 'duplicate') {
+        const winner = await timed((signal) => deps.store.findAnswer(normalised.id, signal));
+        if (winner) return { answer: winner, timings: timings(), source: 'replayed', conflicts };
+        throw new Error(`decision for ${normalised.id} reported as duplicate but not found`);
+      }
+      conflicts++;
+      if (turn && !saved.turnLost) {
+        // Our turn, but a payment that was not in the line stored first: decide again at once.
+        if (saved.refreshed) velocityInputs = { ...velocityInputs, ...saved.refreshed };
+        else [stored, velocityInputs] = await read();
+        continue;
+      }
+      // Contention: instead of retrying in a herd (every retry colliding with every other), the
+      // payment takes a ticket in the line of the contended counter and waits for its turn.
+      const line: Line = turn?.line ?? saved.line ?? 'customer';
+      const taken = await timed((signal) => deps.store.takeTicket(keys, line, signal));
+      turn = { line, ticket: taken.ticket };
+      const waited = await waitForTurn(turn, taken.served);
+      [stored, velocityInputs] = waited;
     }
-    return { answer: toAnswer(decision), timings: timings(), source: 'decided', decision, deliveries };
   } catch (error) {
     return {
       answer: degradedAnswer(normalised.id, deps.failMode),
       timings: timings(),
       source: 'degraded',
       ...(decision ? { decision } : {}),
+      conflicts,
+      reconcile: {
+        transactionId: normalised.id,
+        attemptId,
+        writeAttempted,
+        deliveryIds: deliveries.map((delivery) => delivery.deliveryId),
+        answeredAt: new Date().toISOString(),
+      },
       error,
     };
   }
+};
+
+/** The rules' decision combined with the provider's outcome, as the provider mode says. */
+const withProvider = (
+  decision: Decision,
+  outcome: ProviderOutcome,
+  provider: NonNullable<ValidateDeps['provider']>,
+): Decision => {
+  const combined = combine({
+    mode: provider.mode,
+    rules: decision.evaluation,
+    outcome,
+    fallback: provider.fallback,
+    timeoutMs: provider.timeoutMs,
+  });
+  // Reasons explain the answer: in primary mode only the rules that can override the provider (REJECT).
+  const rulesReasons =
+    provider.mode === 'primary'
+      ? decision.evaluation.hits
+          .filter((hit) => hit.outcome === 'REJECT')
+          .map(({ rule, description }) => ({ rule, description }))
+      : decision.reasons;
+  return {
+    ...decision,
+    status: combined.status,
+    reasons: [...rulesReasons, ...combined.reasons],
+    provider: {
+      name: provider.name,
+      mode: provider.mode,
+      outcome,
+      rulesStatus: combined.rulesStatus,
+      providerStatus: combined.providerStatus,
+      agreed: combined.agreed,
+    },
+  };
 };

@@ -8,6 +8,10 @@ import type { Facts, WindowFacts } from './rules.js';
  * more: a conservative over-count, never an under-count. Buckets are attributes of the one item
  * (`c_h1_<n>` counts, `s_h1_<n>` sums in thousandths, `n_h24_<n>` new beneficiaries), so reading
  * all windows costs one GetItem and updating them one atomic UpdateItem with ADD.
+ *
+ * Each item carries a version (`ver`). A decision is stored only if the counters it was decided on
+ * are still at the version that was read (optimistic concurrency): a payment decided at the same
+ * moment as another of the same customer is decided again on counters that include the other.
  */
 export const WINDOWS = {
   h1: 60 * 60,
@@ -41,12 +45,32 @@ const sumBuckets = (item: CounterItem | undefined, kind: 'c' | 's' | 'n', window
   return total;
 };
 
-const windowFacts = (item: CounterItem | undefined, window: WindowName, now: number, millis: number): WindowFacts => ({
-  count: sumBuckets(item, 'c', window, now) + 1,
-  sum: fromMillis(sumBuckets(item, 's', window, now) + millis),
+/** The version of a counter item as read (0 when it does not exist yet, or predates versions). */
+export const counterVersion = (item: CounterItem | undefined): number =>
+  typeof item?.ver === 'number' && Number.isInteger(item.ver) ? item.ver : 0;
+
+/**
+ * Whether a payment moves velocity. Refunds (type REFUND, or any negative amount) are not money
+ * leaving: they are not counted, and never lower a sum.
+ */
+export const countsTowardsVelocity = (payment: { isRefund: boolean; baseAmountMillis: number }) =>
+  !payment.isRefund && payment.baseAmountMillis >= 0;
+
+const windowFacts = (
+  item: CounterItem | undefined,
+  window: WindowName,
+  now: number,
+  millis: number,
+  counted: boolean,
+): WindowFacts => ({
+  count: sumBuckets(item, 'c', window, now) + (counted ? 1 : 0),
+  sum: fromMillis(sumBuckets(item, 's', window, now) + (counted ? millis : 0)),
 });
 
-/** Velocity facts as they will be once this payment is counted. */
+/**
+ * Velocity facts as they will be once this payment is counted. A payment that does not count
+ * (a refund) sees the windows as they are.
+ */
 export const velocityFacts = (input: {
   customerItem?: CounterItem | undefined;
   beneficiaryItem?: CounterItem | undefined;
@@ -54,31 +78,38 @@ export const velocityFacts = (input: {
   firstTimeBeneficiary: boolean;
   baseAmountMillis: number;
   nowSeconds: number;
+  /** False for a payment that is not counted (see countsTowardsVelocity); default true. */
+  counted?: boolean;
 }): Facts['velocity'] => {
   const { customerItem, beneficiaryItem, nowSeconds: now, baseAmountMillis: millis } = input;
+  const counted = input.counted ?? true;
   const emptyWindow = { count: 0, sum: 0 };
   return {
     customer: {
-      h1: windowFacts(customerItem, 'h1', now, millis),
-      h24: windowFacts(customerItem, 'h24', now, millis),
-      d7: windowFacts(customerItem, 'd7', now, millis),
-      newBeneficiaries24h: sumBuckets(customerItem, 'n', 'h24', now) + (input.firstTimeBeneficiary ? 1 : 0),
+      h1: windowFacts(customerItem, 'h1', now, millis, counted),
+      h24: windowFacts(customerItem, 'h24', now, millis, counted),
+      d7: windowFacts(customerItem, 'd7', now, millis, counted),
+      newBeneficiaries24h: sumBuckets(customerItem, 'n', 'h24', now) + (counted && input.firstTimeBeneficiary ? 1 : 0),
     },
     beneficiary: input.hasBeneficiary
       ? {
-          h1: windowFacts(beneficiaryItem, 'h1', now, millis),
-          h24: windowFacts(beneficiaryItem, 'h24', now, millis),
-          d7: windowFacts(beneficiaryItem, 'd7', now, millis),
+          h1: windowFacts(beneficiaryItem, 'h1', now, millis, counted),
+          h24: windowFacts(beneficiaryItem, 'h24', now, millis, counted),
+          d7: windowFacts(beneficiaryItem, 'd7', now, millis, counted),
         }
       : { h1: emptyWindow, h24: emptyWindow, d7: emptyWindow },
   };
 };
 
-/** What to add to a counter item for one payment, and which stale buckets to drop. */
+/**
+ * What to add to a counter item for one payment, and which stale buckets to drop; applied only
+ * while the item is still at `expectedVersion` (the version the decision was made on).
+ */
 export interface CounterChange {
   add: Record<string, number>;
   remove: string[];
   expiresAt: number;
+  expectedVersion: number;
 }
 
 export const counterChange = (input: {
@@ -94,10 +125,11 @@ export const counterChange = (input: {
     add[`c_${window}_${index}`] = 1;
     add[`s_${window}_${index}`] = input.baseAmountMillis;
   }
+  if (input.baseAmountMillis < 0) throw new RangeError('a negative amount is never counted (refunds do not count)');
   if (input.newBeneficiary) add[`n_h24_${bucketIndex('h24', now)}`] = 1;
   const remove = Object.keys(input.item ?? {}).filter((name) => {
     const match = ATTRIBUTE.exec(name);
     return match !== null && !isLive(match[2] as WindowName, Number(match[3]), now);
   });
-  return { add, remove, expiresAt: now + COUNTER_TTL_SECONDS };
+  return { add, remove, expiresAt: now + COUNTER_TTL_SECONDS, expectedVersion: counterVersion(input.item) };
 };

@@ -1,13 +1,17 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { publishDeliveries } from '#domain/delivery-operations.js';
 import { TransactionSchema } from '#domain/transaction.js';
 import { validatePayment } from '#domain/validate-payment.js';
 import { httpHandler, json, requireApiKey } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
+import { metrics } from '#shared/metrics.js';
 import { tracer } from '#shared/tracer.js';
 import { wiring } from '#shared/wiring.js';
 
 const deps = await wiring();
 const { config } = deps;
+/** Part of the budget kept for enqueueing the reconciliation of a degraded answer. */
+const RECONCILE_RESERVE_MS = Math.min(250, Math.floor(config.VALIDATE_BUDGET_MS / 5));
 
 /** POST /transaction/validate: Toqio asks whether an outbound payment may go. */
 export const handler = httpHandler(
@@ -27,7 +31,7 @@ export const handler = httpHandler(
     const outcome = await validatePayment(body, raw, {
       store: deps.decisions,
       engine: deps.rules,
-      budgetMs: config.VALIDATE_BUDGET_MS,
+      budgetMs: config.VALIDATE_BUDGET_MS - RECONCILE_RESERVE_MS,
       failMode: config.FAIL_MODE,
       onApproved: (decision) => deps.approvedPaymentReports(decision.transaction, new Date(decision.decidedAt)),
       ...(deps.provider
@@ -50,18 +54,48 @@ export const handler = httpHandler(
         .catch((error: Error) => logger.warn('late provider check not enqueued', { error }));
     }
     await publishDeliveries(outcome.deliveries ?? [], deps.deliveryQueue, deps.logPublishError);
-    if (outcome.source === 'degraded') {
+    if (outcome.source === 'degraded' && outcome.reconcile) {
+      // Counted apart from errors (published at once: HTTP handlers flush no stored metrics):
+      // a degraded answer is a 200, which the 5xx alarm never sees.
+      metrics.singleMetric().addMetric('validate_degraded', MetricUnit.Count, 1);
+      const tx = outcome.decision?.transaction;
+      const reconciliation = {
+        ...outcome.reconcile,
+        ...(tx ? { customer: tx.customer, baseAmount: tx.baseAmount, currency: tx.currency } : {}),
+      };
+      // Storage may have committed this call's decision after the budget ran out: a queued
+      // reconciliation makes it the rejection Toqio is told, even while storage stays down.
+      const queued = await deps.degradedAnswers
+        .send(reconciliation, AbortSignal.timeout(RECONCILE_RESERVE_MS))
+        .then(() => true)
+        .catch((error: Error) => {
+          metrics.singleMetric().addMetric('validate_degraded_unreconciled', MetricUnit.Count, 1);
+          logger.error('degraded answer could not be queued for reconciliation', { reconciliation, error });
+          return false;
+        });
       // The full decision is logged so nothing is lost while storage is down.
       logger.error('storage unavailable; answered fail mode', {
-        outcome,
+        outcome: { ...outcome, reconcile: reconciliation },
+        reconciliationQueued: queued,
         payload: body,
         error: outcome.error as Error,
       });
     } else {
-      logger.info('validated', { status: outcome.answer.status, source: outcome.source, timings: outcome.timings });
+      if (outcome.conflicts) {
+        metrics.singleMetric().addMetric('validate_velocity_conflicts', MetricUnit.Count, outcome.conflicts);
+      }
+      logger.info('validated', {
+        status: outcome.answer.status,
+        source: outcome.source,
+        timings: outcome.timings,
+        conflicts: outcome.conflicts,
+      });
     }
     const t = outcome.timings;
-    const timing = `rules;dur=${t.rulesMs.toFixed(2)}, storage;dur=${t.storageMs.toFixed(2)}, total;dur=${t.totalMs.toFixed(2)}`;
+    // `conflicts`: how often the payment was decided again because its velocity counters moved.
+    const timing =
+      `rules;dur=${t.rulesMs.toFixed(2)}, storage;dur=${t.storageMs.toFixed(2)}, total;dur=${t.totalMs.toFixed(2)}` +
+      (outcome.conflicts ? `, conflicts;desc="${outcome.conflicts}"` : '');
     return json(200, outcome.answer, { 'server-timing': timing });
   },
 );

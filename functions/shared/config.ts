@@ -98,6 +98,7 @@ export const ConfigSchema = z.object({
   DELIVERIES_QUEUE_URL: z.string().min(1),
   DELIVERIES_DLQ_URL: z.string().min(1),
   PROVIDER_CHECKS_QUEUE_URL: z.string().min(1),
+  DEGRADED_ANSWERS_QUEUE_URL: z.string().min(1),
   /** Per-attempt HTTP timeout of outbound webhooks. */
   DELIVERY_TIMEOUT_MS: positiveInt(10_000).pipe(z.number().max(60_000)),
   /** The sweeper re-enqueues deliveries left QUEUED (or overdue) this long. */

@@ -1,6 +1,7 @@
 import { createDocumentClient, createSecretsClient, createSqsClient } from '#adapters/aws-clients.js';
 import { caseRepository } from '#adapters/case-repository.js';
 import { decisionRepository } from '#adapters/decision-repository.js';
+import { degradedAnswerQueue } from '#adapters/degraded-answer-queue.js';
 import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
 import { onepipeCreditConfirmer } from '#adapters/onepipe-query.js';
@@ -13,6 +14,7 @@ import { secretFetcher } from '#adapters/secrets.js';
 import { webhookSender } from '#adapters/webhook-sender.js';
 import type { WorkflowDeps } from '#domain/case-workflow.js';
 import type { CaseRecord } from '#domain/cases.js';
+import type { DegradedReconciliationStore } from '#domain/degraded-reconciliation.js';
 import type { Delivery } from '#domain/delivery.js';
 import type { TargetSettings } from '#domain/delivery-targets.js';
 import { debitReportDelivery } from '#domain/onepipe.js';
@@ -104,6 +106,13 @@ const build = async () => {
     history: config.HISTORY_TABLE,
   });
   const inboundRules = loadRulesEngine(config.INBOUND_RULES_FILE);
+  const decisions = decisionRepository(documentClient, {
+    decisions: config.DECISIONS_TABLE,
+    counters: config.COUNTERS_TABLE,
+    history: config.HISTORY_TABLE,
+    deliveries: config.DELIVERIES_TABLE,
+  });
+  const deliveries = deliveryRepository(documentClient, config.DELIVERIES_TABLE);
   return {
     config,
     documentClient,
@@ -136,20 +145,23 @@ const build = async () => {
     } satisfies NotificationDeps,
     /** The OnePipe debit report for an approved payment, when ONEPIPE_LISTENER_URL is set. */
     approvedPaymentReports,
-    deliveries: deliveryRepository(documentClient, config.DELIVERIES_TABLE),
+    deliveries,
+    /** What reconciling a degraded answer needs: the decision, its case history and its outbox. */
+    degradedReconciliation: {
+      getDecision: (transactionId) => cases.get(transactionId),
+      putRejection: (message, now) => decisions.putRejection(message, now),
+      applyChange: (record, change) => cases.applyChange(record, change, []),
+      cancelUnsent: (subject, knownIds, now) => deliveries.cancelUnsent(subject, knownIds, now),
+    } satisfies DegradedReconciliationStore,
     deliveryQueue: deliveryQueue(sqsClient, {
       queue: config.DELIVERIES_QUEUE_URL,
       deadLetter: config.DELIVERIES_DLQ_URL,
     }),
     webhookSender: webhookSender(),
     providerChecks: providerCheckQueue(sqsClient, config.PROVIDER_CHECKS_QUEUE_URL),
+    degradedAnswers: degradedAnswerQueue(sqsClient, config.DEGRADED_ANSWERS_QUEUE_URL),
     targets,
-    decisions: decisionRepository(documentClient, {
-      decisions: config.DECISIONS_TABLE,
-      counters: config.COUNTERS_TABLE,
-      history: config.HISTORY_TABLE,
-      deliveries: config.DELIVERIES_TABLE,
-    }),
+    decisions,
     cases,
     onepipe,
     /** The external provider (absent with TM_PROVIDER=rules), raw for late re-checks and guarded for validate. */

@@ -95,6 +95,33 @@ export class Monitoring extends Construct {
       1,
       'The API answered 5xx: Toqio may be treating payments as rejected.',
     );
+    const count = (metricName: string) =>
+      new Metric({
+        namespace: 'TmProxy',
+        metricName,
+        dimensionsMap: { service: 'tm-proxy' },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      });
+    alarm(
+      'ValidateDegradedAnswers',
+      count('validate_degraded'),
+      1,
+      'Validate answered REJECTED (SERVICE_DEGRADED) because storage did not answer in time: payments are being refused. ' +
+        'These are 200s, so the 5xx alarm does not see them.',
+    );
+    alarm(
+      'DegradedAnswersUnreconciled',
+      count('validate_degraded_unreconciled'),
+      1,
+      'A degraded answer could not be queued for reconciliation: check the logged decision by hand (it may have been stored).',
+    );
+    alarm(
+      'DegradedWebhookSentBeforeReconciliation',
+      count('degraded_delivered_before_reconciliation'),
+      1,
+      'A webhook of a decision answered SERVICE_DEGRADED was sent before reconciliation: tell the partner (see the logs).',
+    );
     alarm(
       'ValidateLatencyP99',
       props.validate.metricDuration({ period: Duration.minutes(5), statistic: 'p99' }),

@@ -1,40 +1,89 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { startLateAnswersProxy } from '../fixtures/late-answers-proxy.js';
+import { eventually, startReceiver } from '../fixtures/receiver.js';
 import { startTcpSwitch } from '../fixtures/tcp-switch.js';
 import { aTransaction } from '../fixtures/transactions.js';
 import { testDocumentClient, validate } from './stack.js';
 
 const BUDGET_MS = 1000;
+/** What validate keeps of its budget for queueing the reconciliation (see the validate handler). */
+const RESERVE_MS = 200;
 const db = testDocumentClient();
 let stack: LocalStack;
 let storage: Awaited<ReturnType<typeof startTcpSwitch>>;
+let lateAnswers: Awaited<ReturnType<typeof startLateAnswersProxy>>;
+let onepipe: Awaited<ReturnType<typeof startReceiver>>;
+const SETTINGS = {
+  VALIDATE_BUDGET_MS: String(BUDGET_MS),
+  SWEEPER_STALE_AFTER_SECONDS: '1',
+  ONEPIPE_OUTBOUND_CLIENT_SECRET: 'degraded-test-outbound-secret',
+  ONEPIPE_OUTBOUND_API_KEY: 'degraded-test-outbound-key',
+} as const;
 
 beforeAll(async () => {
   storage = await startTcpSwitch(String(process.env.TEST_DYNAMODB_ENDPOINT));
-  process.env.VALIDATE_BUDGET_MS = String(BUDGET_MS);
+  lateAnswers = await startLateAnswersProxy(storage.url);
+  onepipe = await startReceiver();
+  Object.assign(process.env, SETTINGS);
+  // Every approved payment owes OnePipe a debit report: the outbox row a late write would leave.
+  process.env.ONEPIPE_LISTENER_URL = `${onepipe.url}/onepipe`;
   stack = await startLocalStack({
     port: 0,
     adminPort: 0,
     prefix: `degraded${Date.now()}`,
-    dynamodbEndpoint: storage.url,
+    dynamodbEndpoint: lateAnswers.url,
     sqsEndpoint: String(process.env.TEST_SQS_ENDPOINT),
   });
   // Warm the functions (cold start, first connection) so the budget measures a warm call.
   await fetch(`${stack.apiUrl}/health`);
-  await validate(stack.apiUrl, aTransaction());
+  await validate(stack.apiUrl, aNairaPayment());
+  await eventually(async () => onepipe.requests.length === 1, 'the warm-up debit report');
 });
 afterAll(async () => {
   await stack.stop();
+  await lateAnswers.close();
   await storage.close();
+  await onepipe.close();
   db.destroy();
-  delete process.env.VALIDATE_BUDGET_MS;
+  for (const name of [...Object.keys(SETTINGS), 'ONEPIPE_LISTENER_URL']) delete process.env[name];
 });
 
 const stored = async (transactionId: unknown) =>
-  (await db.send(new GetCommand({ TableName: stack.tables.decisions, Key: { transactionId } }))).Item;
+  (await db.send(new GetCommand({ TableName: stack.tables.decisions, Key: { transactionId }, ConsistentRead: true })))
+    .Item;
+
+const deliveriesOf = async (subject: unknown) =>
+  (
+    await db.send(
+      new QueryCommand({
+        TableName: stack.tables.deliveries,
+        IndexName: 'bySubject',
+        KeyConditionExpression: 'subject = :s',
+        ExpressionAttributeValues: { ':s': subject },
+      }),
+    )
+  ).Items ?? [];
+
+const historyOf = async (transactionId: unknown) =>
+  (
+    await db.send(
+      new QueryCommand({
+        TableName: stack.tables.history,
+        KeyConditionExpression: 'transactionId = :t',
+        ExpressionAttributeValues: { ':t': transactionId },
+        ConsistentRead: true,
+      }),
+    )
+  ).Items ?? [];
+
+/** OnePipe is told of approved payments in its own currency (NGN) only. */
+const aNairaPayment = (changes: Record<string, unknown> = {}) => aTransaction({ currency: 'NGN', ...changes });
+
+const DEGRADED = { status: 'REJECTED', reasons: [{ rule: 'SERVICE_DEGRADED', description: expect.any(String) }] };
 
 describe('validate when storage does not answer', () => {
-  it('answers the fail mode within the budget, stores nothing, and recovers by itself', async () => {
+  it('answers the fail mode within the budget, and a retry answers the same once storage is back', async () => {
     const before = aTransaction();
     expect((await validate(stack.apiUrl, before)).body.status).toBe('APPROVED');
 
@@ -44,24 +93,22 @@ describe('validate when storage does not answer', () => {
     const degraded = await validate(stack.apiUrl, payload);
     const elapsed = performance.now() - started;
     expect(degraded.status).toBe(200);
-    expect(degraded.body).toEqual({
-      status: 'REJECTED',
-      transactionId: payload.id,
-      reasons: [{ rule: 'SERVICE_DEGRADED', description: expect.any(String) }],
-    });
+    expect(degraded.body).toEqual({ ...DEGRADED, transactionId: payload.id });
     // Generous bound against a noisy machine; the bench measures real latency.
     expect(elapsed).toBeLessThan(BUDGET_MS + 1000);
-    expect(elapsed).toBeGreaterThanOrEqual(BUDGET_MS - 50);
+    expect(elapsed).toBeGreaterThanOrEqual(BUDGET_MS - RESERVE_MS - 50);
 
     // A payment the rules would hold for review is never answered PENDING unless stored.
     const large = aTransaction({ baseTotal: 50000 });
     expect((await validate(stack.apiUrl, large)).body.status).toBe('REJECTED');
 
     storage.setMode('forward');
-    expect(await stored(payload.id)).toBeUndefined();
-    const recovered = await validate(stack.apiUrl, payload);
-    expect(recovered.body).toEqual({ status: 'APPROVED', transactionId: payload.id, reasons: [] });
-    expect(await stored(payload.id)).toMatchObject({ status: 'APPROVED' });
+    // The reconciliation stores what Toqio was told, so the retry cannot be decided differently.
+    await eventually(async () => (await stored(payload.id))?.status === 'REJECTED', 'the stored rejection');
+    expect(await stored(payload.id)).toMatchObject({ status: 'REJECTED', reasons: [{ rule: 'SERVICE_DEGRADED' }] });
+    expect((await validate(stack.apiUrl, payload)).body).toEqual({ ...DEGRADED, transactionId: payload.id });
+    // New payments are decided as usual again.
+    expect((await validate(stack.apiUrl, aTransaction())).body.status).toBe('APPROVED');
   });
 
   it('reports storage as unavailable on /health while it is down', async () => {
@@ -70,5 +117,76 @@ describe('validate when storage does not answer', () => {
     storage.setMode('forward');
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ status: 'degraded', storage: { status: 'unavailable' } });
+  });
+});
+
+describe('a decision that storage commits after the degraded answer', () => {
+  /** Storage reads answer at once; the write commits but its answer arrives after the budget. */
+  const decideWhileAnswersAreLate = async (payload: Record<string, unknown>) => {
+    lateAnswers.holdAnswers({ operation: 'TransactWriteItems', delayMs: BUDGET_MS + 500 });
+    const answer = await validate(stack.apiUrl, payload);
+    lateAnswers.holdAnswers(undefined);
+    expect(answer.body).toEqual({ ...DEGRADED, transactionId: payload.id });
+    return answer;
+  };
+
+  it('ends as the rejection Toqio was told: outbox cancelled, no webhook sent, a retry answers REJECTED', async () => {
+    const sentBefore = onepipe.requests.length;
+    const payload = aNairaPayment();
+    await decideWhileAnswersAreLate(payload);
+
+    const record = await eventually(async () => {
+      const item = await stored(payload.id);
+      return item?.degradedReconciledAt ? item : undefined;
+    }, 'the reconciled decision');
+    // The late write did land (it was an approval with a OnePipe debit report in its outbox) ...
+    expect(record).toMatchObject({ initialStatus: 'APPROVED', status: 'REJECTED', reviewStage: 'FINAL' });
+    expect(record.reasons).toEqual([{ rule: 'SERVICE_DEGRADED', description: expect.any(String) }]);
+    const outbox = await deliveriesOf(payload.id);
+    expect(outbox).toHaveLength(1);
+    // ... and its outbox row can no longer be sent.
+    expect(outbox[0]).toMatchObject({ target: 'onepipe', status: 'CANCELLED' });
+
+    // The sweeper (which would find a stale QUEUED row) and a stray queue message send nothing.
+    await stack.runScheduled('sweeper');
+    expect((await validate(stack.apiUrl, payload)).body).toEqual({ ...DEGRADED, transactionId: payload.id });
+    const probe = aNairaPayment();
+    expect((await validate(stack.apiUrl, probe)).body.status).toBe('APPROVED');
+    // The probe's report arriving proves the delivery worker ran after the reconciliation.
+    await eventually(
+      async () => onepipe.requests.some((request) => JSON.stringify(request.body).includes(String(probe.id))),
+      "the probe's debit report",
+    );
+    const sentForPayload = onepipe.requests
+      .slice(sentBefore)
+      .filter((request) => JSON.stringify(request.body).includes(String(payload.id)));
+    expect(sentForPayload).toEqual([]);
+    expect((await historyOf(payload.id)).map((entry) => entry.action)).toEqual(['RECONCILED']);
+  });
+
+  it('closes the case a late pending decision opened, so no analyst can approve it later', async () => {
+    const payload = aTransaction({ baseTotal: 20000 });
+    await decideWhileAnswersAreLate(payload);
+    const record = await eventually(async () => {
+      const item = await stored(payload.id);
+      return item?.degradedReconciledAt ? item : undefined;
+    }, 'the reconciled case');
+    expect(record).toMatchObject({
+      initialStatus: 'PENDING_EXTERNAL_APPROVAL',
+      status: 'REJECTED',
+      reviewStage: 'FINAL',
+    });
+    expect((await historyOf(payload.id)).map((entry) => entry.action).sort()).toEqual(['CREATED', 'RECONCILED']);
+
+    const decision = await fetch(`${stack.adminUrl}/api/cases/${String(payload.id)}/decision`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer local-supervisor-token-0001', 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'APPROVED', reason: 'looks fine' }),
+    });
+    expect(decision.status).toBe(409);
+    expect(stack.toqioWebhooks.filter((webhook) => JSON.stringify(webhook.body).includes(String(payload.id)))).toEqual(
+      [],
+    );
+    expect((await validate(stack.apiUrl, payload)).body).toEqual({ ...DEGRADED, transactionId: payload.id });
   });
 });

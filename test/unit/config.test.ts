@@ -10,6 +10,7 @@ const valid = {
   DELIVERIES_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries',
   DELIVERIES_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries-dlq',
   PROVIDER_CHECKS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/provider-checks',
+  DEGRADED_ANSWERS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/degraded-answers',
   TOQIO_API_KEY: 'a-key-of-sixteen-chars',
   TOQIO_WEBHOOK_BASE_URL: 'https://core.sandbox.toq.io/webhooks/integration/acme',
 };

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { LocalStack } from '../../local/stack.js';
+import { aNewBeneficiary, aTransaction } from '../fixtures/transactions.js';
+import { startTestStack, testDocumentClient, validate } from './stack.js';
+
+/**
+ * Velocity under a burst fired in parallel, as a fraudster would: every payment must be decided
+ * on counters that include every payment stored before it.
+ */
+const db = testDocumentClient();
+let stack: LocalStack;
+/** The validate budget of the local stack (VALIDATE_BUDGET_MS default). */
+const BUDGET_MS = 2000;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  await validate(stack.apiUrl, aTransaction()); // warm: cold start and first connections
+});
+afterAll(async () => {
+  await stack.stop();
+  db.destroy();
+});
+
+const counter = async (pk: string) =>
+  (await db.send(new GetCommand({ TableName: stack.tables.counters, Key: { pk }, ConsistentRead: true }))).Item ?? {};
+
+/** The sum of a counter item's buckets of one kind and window (`c`ounts, `s`ums, `n`ew beneficiaries). */
+const buckets = (item: Record<string, unknown>, kind: 'c' | 's' | 'n', window: 'h1' | 'h24' | 'd7') =>
+  Object.entries(item)
+    .filter(([name]) => name.startsWith(`${kind}_${window}_`))
+    .reduce((total, [, value]) => total + Number(value), 0);
+
+/** Fires every payment at once and times each answer. */
+const fireAll = (payloads: Record<string, unknown>[]) =>
+  Promise.all(
+    payloads.map(async (payload) => {
+      const started = performance.now();
+      const response = await validate(stack.apiUrl, payload);
+      return { ...response, elapsed: performance.now() - started };
+    }),
+  );
+
+const conflictsOf = (headers: Headers) =>
+  Number(/conflicts;desc="(\d+)"/.exec(headers.get('server-timing') ?? '')?.[1] ?? 0);
+
+describe('velocity under parallel payments', () => {
+  it('holds a burst of 20 parallel payments of 9,999 by one customer to one beneficiary: at most 5 approved', async () => {
+    const customer = `burst-${randomUUID()}`;
+    const beneficiary = aNewBeneficiary();
+    const payloads = Array.from({ length: 20 }, () =>
+      aTransaction({ customer, baseTotal: 9999, total: 9999, destinationAccount: beneficiary }),
+    );
+    const answers = await fireAll(payloads);
+
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.body.reasons.map((reason) => reason.rule)).not.toContain('SERVICE_DEGRADED');
+      // Generous against a shared machine: the budget is what matters, the bench measures latency.
+      expect(answer.elapsed).toBeLessThan(BUDGET_MS + 500);
+    }
+    const statuses = answers.map((answer) => answer.body.status);
+    const approved = statuses.filter((status) => status === 'APPROVED').length;
+    expect(approved).toBeLessThanOrEqual(5);
+    // The 50,000-per-24h rule holds the rest for review (none is rejected, so all are counted).
+    expect(statuses.filter((status) => status === 'PENDING_EXTERNAL_APPROVAL')).toHaveLength(20 - approved);
+    const held = answers.filter((answer) => answer.body.status === 'PENDING_EXTERNAL_APPROVAL');
+    for (const answer of held) {
+      expect(answer.body.reasons.map((reason) => reason.rule)).toContain('customer-daily-volume');
+    }
+    // The race really happened: some payments were decided again after another one was stored.
+    expect(answers.reduce((total, answer) => total + conflictsOf(answer.headers), 0)).toBeGreaterThan(0);
+
+    // The counters equal the sum of what was counted: every payment once, nothing lost or doubled.
+    const customerItem = await counter(`cust#${customer}`);
+    expect(buckets(customerItem, 'c', 'h24')).toBe(20);
+    expect(buckets(customerItem, 's', 'h24')).toBe(20 * 9_999_000);
+    expect(buckets(customerItem, 'c', 'h1')).toBe(20);
+    expect(customerItem.ver).toBe(20);
+  });
+
+  it('holds 10 parallel payments to 10 new beneficiaries: the fifth new beneficiary in 24 h is held', async () => {
+    const customer = `spread-${randomUUID()}`;
+    const payloads = Array.from({ length: 10 }, () =>
+      aTransaction({ customer, baseTotal: 100, total: 100, destinationAccount: aNewBeneficiary() }),
+    );
+    const answers = await fireAll(payloads);
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.body.reasons.map((reason) => reason.rule)).not.toContain('SERVICE_DEGRADED');
+      expect(answer.elapsed).toBeLessThan(BUDGET_MS + 500);
+    }
+    const approved = answers.filter((answer) => answer.body.status === 'APPROVED');
+    // Counts include the payment being decided: the 5th first-time beneficiary trips the rule.
+    expect(approved.length).toBeLessThanOrEqual(4);
+    for (const answer of answers.filter((a) => a.body.status !== 'APPROVED')) {
+      expect(answer.body.reasons.map((reason) => reason.rule)).toContain('many-new-beneficiaries');
+    }
+    const customerItem = await counter(`cust#${customer}`);
+    expect(buckets(customerItem, 'n', 'h24')).toBe(10);
+    expect(buckets(customerItem, 'c', 'h24')).toBe(10);
+    expect(buckets(customerItem, 's', 'h24')).toBe(10 * 100_000);
+  });
+
+  it('lets payments of different customers go in parallel without deciding any of them twice', async () => {
+    const payloads = Array.from({ length: 20 }, () =>
+      aTransaction({ customer: `solo-${randomUUID()}`, destinationAccount: aNewBeneficiary() }),
+    );
+    const answers = await fireAll(payloads);
+    expect(answers.map((answer) => answer.body.status)).toEqual(Array(20).fill('APPROVED'));
+    expect(answers.map((answer) => conflictsOf(answer.headers))).toEqual(Array(20).fill(0));
+  });
+
+  it('never lets a refund lower a velocity sum: refunds are not counted', async () => {
+    const customer = `refund-${randomUUID()}`;
+    const beneficiary = aNewBeneficiary();
+    for (let index = 0; index < 4; index++) {
+      const answer = await validate(
+        stack.apiUrl,
+        aTransaction({ customer, baseTotal: 9999, total: 9999, destinationAccount: beneficiary }),
+      );
+      expect(answer.body.status).toBe('APPROVED');
+    }
+    const refund = await validate(
+      stack.apiUrl,
+      aTransaction({ customer, type: 'REFUND', baseTotal: -30000, total: -30000, destinationAccount: beneficiary }),
+    );
+    expect(refund.status).toBe(200);
+    const before = await counter(`cust#${customer}`);
+    expect(buckets(before, 's', 'h24')).toBe(4 * 9_999_000);
+    expect(buckets(before, 'c', 'h24')).toBe(4);
+    const next = await validate(
+      stack.apiUrl,
+      aTransaction({ customer, baseTotal: 9999, total: 9999, destinationAccount: beneficiary }),
+    );
+    expect(next.body.status).toBe('APPROVED');
+    // 59,994 in 24 h: held. Had the refund lowered the sum (to 19,995), it would be approved.
+    const sixth = await validate(
+      stack.apiUrl,
+      aTransaction({ customer, baseTotal: 9999, total: 9999, destinationAccount: beneficiary }),
+    );
+    expect(sixth.body.status).toBe('PENDING_EXTERNAL_APPROVAL');
+  });
+});
