@@ -92,7 +92,8 @@ export const FUNCTIONS = {
   onepipeNotifications: {
     entry: 'functions/handlers/onepipe-notifications.ts',
     description: 'Receives OnePipe transaction notifications (POST /onepipe/notifications)',
-    secrets: ['onepipeInbound'],
+    // Outbound too: to recognise (and refuse) our own request_refs, and to query OnePipe when confirming credits.
+    secrets: ['onepipeInbound', 'onepipeOutbound'],
     memoryMb: 512,
     timeoutSeconds: 10,
     tables: { notifications: 'readWrite', mappings: 'read', deliveries: 'readWrite', decisions: 'readWrite' },

@@ -283,7 +283,7 @@ describe('TmProxyStack', () => {
     expect(secretsOf('ExpireCasesFunction')).toEqual([]);
     expect(secretsOf('ValidateFunction')).toEqual(['ProviderSecret', 'ToqioSecret']);
     expect(secretsOf('AdminFunction')).toEqual(['AdminSecret']);
-    expect(secretsOf('OnepipeNotificationsFunction')).toEqual(['OnepipeInboundSecret']);
+    expect(secretsOf('OnepipeNotificationsFunction')).toEqual(['OnepipeInboundSecret', 'OnepipeOutboundSecret']);
     expect(secretsOf('DeliverFunction')).toEqual(['OnepipeOutboundSecret', 'ToqioSecret', 'WebhookSigningSecret']);
     // Only the admin function can read the sign-in tokens.
     for (const name of Object.keys(FUNCTIONS).filter((fn) => fn !== 'admin')) {
