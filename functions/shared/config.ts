@@ -125,7 +125,6 @@ export const ConfigSchema = z.object({
   /** What OnePipe signs its notifications with and sends as Bearer: accepted inbound only. */
   ONEPIPE_CLIENT_SECRET: z.string().optional(),
   ONEPIPE_API_KEY: z.string().optional(),
-  /** What OnePipe signs its notifications with and sends as Bearer: accepted inbound only. */
   /** What we sign our own calls to OnePipe with (debit reports, queries): never accepted inbound. */
   ONEPIPE_OUTBOUND_CLIENT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   ONEPIPE_OUTBOUND_API_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
