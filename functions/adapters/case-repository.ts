@@ -99,18 +99,28 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
       );
     },
 
-    async listOpenBefore(before, limit) {
-      const result = await client.send(
-        new QueryCommand({
-          TableName: tables.decisions,
-          IndexName: 'byStatus',
-          KeyConditionExpression: '#s = :s AND createdAt < :before',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': 'PENDING_EXTERNAL_APPROVAL', ':before': before },
-          Limit: limit,
-        }),
-      );
-      return (result.Items ?? []).map((item) => toCase(item) as CaseRecord);
+    async listOpenBefore(before, limit, options = {}) {
+      const items: Record<string, unknown>[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      // A filter applies after a page is read: read on (bounded) until `limit` cases are found.
+      for (let page = 0; page < 10 && items.length < limit; page++) {
+        const result = await client.send(
+          new QueryCommand({
+            TableName: tables.decisions,
+            IndexName: 'byStatus',
+            KeyConditionExpression: '#s = :s AND createdAt < :before',
+            ...(options.excludeSlaEscalated ? { FilterExpression: 'attribute_not_exists(slaEscalatedAt)' } : {}),
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':s': 'PENDING_EXTERNAL_APPROVAL', ':before': before },
+            Limit: limit - items.length,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        items.push(...(result.Items ?? []));
+        startKey = result.LastEvaluatedKey;
+        if (!startKey) break;
+      }
+      return items.map((item) => toCase(item) as CaseRecord);
     },
   };
 

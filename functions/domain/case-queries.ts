@@ -30,10 +30,11 @@ export interface CaseWorkflowFilter {
 
 export const toWorkflowFilter = (query: CaseQuery, now: Date): CaseWorkflowFilter => ({
   indexStatus:
-    query.status === 'PENDING' || query.status === 'AWAITING_SECOND_APPROVAL'
+    query.status === 'PENDING' || query.status === 'AWAITING_SECOND_APPROVAL' || query.status === 'ESCALATED'
       ? 'PENDING_EXTERNAL_APPROVAL'
       : query.status,
   ...(query.status === 'AWAITING_SECOND_APPROVAL' ? { reviewStage: 'SECOND' as const } : {}),
+  ...(query.status === 'ESCALATED' ? { reviewStage: 'ESCALATED' as const } : {}),
   ...(query.minAmount === undefined ? {} : { minAmount: query.minAmount }),
   ...(query.customer ? { customer: query.customer } : {}),
   ...(query.rule ? { rule: query.rule } : {}),

@@ -1,11 +1,14 @@
 import {
   type Actor,
   type CaseChange,
+  CaseConflictError,
   CaseNotFoundError,
   type CaseRecord,
   finalChange,
   type HistoryEntry,
   historyEntry,
+  needsFourEyes,
+  snapshot,
   statusUpdatedPayload,
 } from './cases.js';
 import type { DeliveryQueue } from './deliver-webhook.js';
@@ -22,8 +25,11 @@ export interface CaseStore {
    */
   applyChange(record: CaseRecord, change: CaseChange, deliveries: Delivery[]): Promise<void>;
   appendHistory(entry: HistoryEntry): Promise<void>;
-  /** Open cases created before a time, oldest first (for the SLA sweeper). */
-  listOpenBefore(before: string, limit: number): Promise<CaseRecord[]>;
+  /**
+   * Open cases created before a time, oldest first (for the SLA sweeper); `excludeSlaEscalated`
+   * leaves out those the sweeper already escalated.
+   */
+  listOpenBefore(before: string, limit: number, options?: { excludeSlaEscalated?: boolean }): Promise<CaseRecord[]>;
 }
 
 export interface WorkflowDeps {
@@ -85,34 +91,68 @@ export const addNote = async (transactionId: string, text: string, actor: Actor,
 export interface ExpiryPolicy {
   slaMs: number;
   status: 'APPROVED' | 'REJECTED';
+  /** Cases at or above it need two people to approve: the sweeper never approves them alone. */
+  fourEyesThreshold: number;
 }
 
 /**
  * Closes every open case older than the SLA with the configured policy, recorded like a human
- * decision (actor `system:sla`, reason SLA_EXPIRED) and sent to Toqio the same way.
+ * decision (actor `system:sla`, reason SLA_EXPIRED) and sent to Toqio the same way. A case that
+ * needs four eyes is never approved by the sweeper: with an APPROVED policy it is escalated
+ * instead (marked, recorded in its history, and left for two people). One case that fails does
+ * not stop the others: it is reported and tried again on the next run.
  */
-export const expireCases = async (policy: ExpiryPolicy, deps: WorkflowDeps & { batch?: number }) => {
+export const expireCases = async (
+  policy: ExpiryPolicy,
+  deps: WorkflowDeps & { batch?: number; onCaseError?: (transactionId: string, error: unknown) => void },
+) => {
   const now = deps.now?.() ?? new Date();
   const before = new Date(now.getTime() - policy.slaMs).toISOString();
-  const open = await deps.store.listOpenBefore(before, deps.batch ?? 100);
+  const open = await deps.store.listOpenBefore(before, deps.batch ?? 100, { excludeSlaEscalated: true });
   const expired: string[] = [];
+  const escalated: string[] = [];
+  const failed: string[] = [];
   for (const record of open) {
+    const escalate = policy.status === 'APPROVED' && needsFourEyes(record, policy.fourEyesThreshold);
     try {
       await changeCase(
         record.transactionId,
         (current, at) =>
-          finalChange(
-            current,
-            { status: policy.status, reason: 'SLA_EXPIRED' },
-            { actor: 'system:sla', action: 'EXPIRED', rule: 'SLA_EXPIRED', now: at },
-          ),
+          escalate
+            ? slaEscalation(current, at)
+            : finalChange(
+                current,
+                { status: policy.status, reason: 'SLA_EXPIRED' },
+                { actor: 'system:sla', action: 'EXPIRED', rule: 'SLA_EXPIRED', now: at },
+              ),
         deps,
       );
-      expired.push(record.transactionId);
+      (escalate ? escalated : expired).push(record.transactionId);
     } catch (error) {
       // Decided by a person in the meantime: nothing to expire.
-      if ((error as Error).name !== 'ConflictError') throw error;
+      if (error instanceof CaseConflictError) continue;
+      failed.push(record.transactionId);
+      deps.onCaseError?.(record.transactionId, error);
     }
   }
-  return { expired };
+  return { expired, escalated, failed };
+};
+
+/** The SLA ran out on a case that needs four eyes, under an APPROVED policy: flag it, decide nothing. */
+const slaEscalation = (record: CaseRecord, now: Date): CaseChange => {
+  const set = { slaEscalatedAt: now.toISOString() };
+  return {
+    set,
+    history: historyEntry(record, {
+      action: 'ESCALATED',
+      actor: 'system:sla',
+      now,
+      before: snapshot(record),
+      after: snapshot(record),
+      details: {
+        reason: 'SLA_EXPIRED',
+        why: 'PENDING_SLA_POLICY is APPROVED, but this amount needs two people to approve it',
+      },
+    }),
+  };
 };

@@ -6,14 +6,23 @@ import type { NormalisedTransaction } from './transaction.js';
 
 /**
  * A case is a payment held for review (PENDING_EXTERNAL_APPROVAL). It moves FIRST -> (SECOND,
- * for amounts at or above the four-eyes threshold) -> FINAL; every change bumps `version`, and
- * storage only accepts a change made against the version it was planned on.
+ * for amounts at or above the four-eyes threshold) -> FINAL; when the two people disagree (the
+ * first rejected, the second approved) it goes to a third person (ESCALATED) before FINAL. Every
+ * change bumps `version`, and storage only accepts a change made against the version it was
+ * planned on.
  */
-export type ReviewStage = 'FIRST' | 'SECOND' | 'FINAL';
+export type ReviewStage = 'FIRST' | 'SECOND' | 'ESCALATED' | 'FINAL';
 export type FinalStatus = Extract<DecisionStatus, 'APPROVED' | 'REJECTED'>;
 
 /** The queue's status filter, as analysts think of it. */
-export const CASE_FILTERS = ['PENDING', 'AWAITING_SECOND_APPROVAL', 'APPROVED', 'REJECTED', 'INFORMATIONAL'] as const;
+export const CASE_FILTERS = [
+  'PENDING',
+  'AWAITING_SECOND_APPROVAL',
+  'ESCALATED',
+  'APPROVED',
+  'REJECTED',
+  'INFORMATIONAL',
+] as const;
 export type CaseFilter = (typeof CASE_FILTERS)[number];
 
 export interface Actor {
@@ -42,6 +51,10 @@ export interface CaseRecord {
   claimedBy?: string;
   claimedAt?: string;
   firstDecision?: FirstDecision;
+  /** The second person's decision when it disagreed with the first (the case then went to a third). */
+  secondDecision?: FirstDecision;
+  /** When the SLA sweeper escalated the case instead of approving it without four eyes. */
+  slaEscalatedAt?: string;
   decidedAt?: string;
   decidedBy?: string;
   finalReason?: string;
@@ -201,10 +214,17 @@ const reviewReason = (status: FinalStatus, reason: string, rule: string): Reason
   description: `${status === 'APPROVED' ? 'Approved' : 'Rejected'}: ${reason}`,
 });
 
+/** Whether an amount needs two people to approve it. */
+export const needsFourEyes = (record: Pick<CaseRecord, 'baseAmount'>, fourEyesThreshold: number) =>
+  record.baseAmount >= fourEyesThreshold;
+
 /**
- * An analyst's or supervisor's decision. At or above the four-eyes threshold the first decision
- * only records itself (nothing goes to Toqio); the second must come from a different supervisor
- * and is final. Below it, the first decision is final.
+ * An analyst's or supervisor's decision. Below the four-eyes threshold the first decision is
+ * final. At or above it, an approval needs two different people who both approve: the first
+ * decision only records itself (nothing goes to Toqio); the second must come from a different
+ * supervisor. If they disagree the other way round (the first rejected, the second approved),
+ * the case goes to a third supervisor, different from both, whose decision is final; so no
+ * payment is ever approved by one person alone, and no single approval overrides a rejection.
  */
 export const planDecision = (
   record: CaseRecord,
@@ -214,8 +234,9 @@ export const planDecision = (
 ): CaseChange => {
   assertOpen(record);
   assertNotClaimedByOther(record, actor);
+  if (actor.role === 'system') throw new CaseForbiddenError('Only a person can decide a case');
   const at = options.now.toISOString();
-  const needsTwo = record.baseAmount >= options.fourEyesThreshold;
+  const needsTwo = needsFourEyes(record, options.fourEyesThreshold);
   if (needsTwo && record.reviewStage === 'FIRST') {
     const set = {
       reviewStage: 'SECOND',
@@ -234,10 +255,41 @@ export const planDecision = (
     };
   }
   if (needsTwo) {
-    if (record.firstDecision?.by === actor.name) {
-      throw new CaseForbiddenError('Four-eyes: the second decision must come from a different person');
+    const earlier = [record.firstDecision?.by, record.secondDecision?.by];
+    if (earlier.includes(actor.name)) {
+      throw new CaseForbiddenError(
+        record.reviewStage === 'ESCALATED'
+          ? 'Four-eyes: the deciding decision must come from a third person'
+          : 'Four-eyes: the second decision must come from a different person',
+      );
     }
-    if (actor.role !== 'supervisor') throw new CaseForbiddenError('Four-eyes: the second decision needs a supervisor');
+    if (actor.role !== 'supervisor') throw new CaseForbiddenError('Four-eyes: this decision needs a supervisor');
+    if (
+      record.reviewStage === 'SECOND' &&
+      record.firstDecision?.status === 'REJECTED' &&
+      request.status === 'APPROVED'
+    ) {
+      const set = {
+        reviewStage: 'ESCALATED',
+        secondDecision: { status: request.status, reason: request.reason, by: actor.name, at },
+      };
+      return {
+        set,
+        history: historyEntry(record, {
+          action: 'ESCALATED',
+          actor: actor.name,
+          now: options.now,
+          before: snapshot(record),
+          after: snapshot(apply(record, set)),
+          details: {
+            status: request.status,
+            reason: request.reason,
+            why: 'Four-eyes: the first person rejected and the second approved; a third person decides',
+            firstDecision: record.firstDecision,
+          },
+        }),
+      };
+    }
   }
   return finalChange(record, request, {
     actor: actor.name,
@@ -245,6 +297,59 @@ export const planDecision = (
     rule: 'MANUAL_REVIEW',
     now: options.now,
   });
+};
+
+/** What a monitoring provider's asynchronous verdict does to a case (never counted as a person). */
+export type ProviderVerdictPlan =
+  | { kind: 'change'; change: CaseChange }
+  | { kind: 'record'; entry: HistoryEntry; why: string };
+
+/**
+ * A provider's verdict on an open case. A provider is not a person: it never counts as a
+ * supervisor or as one of the four eyes. Its rejection closes the case (money does not leave);
+ * its approval closes a case only below the four-eyes threshold and before any person has
+ * decided on it; otherwise, and always in `shadow` mode, the verdict is only recorded.
+ */
+export const planProviderVerdict = (
+  record: CaseRecord,
+  verdict: { status: 'APPROVED' | 'REJECTED' | 'PENDING'; reason: string; provider: string; mode: string },
+  options: { now: Date; fourEyesThreshold: number },
+): ProviderVerdictPlan => {
+  assertOpen(record);
+  const actor = `provider:${verdict.provider}`;
+  const record_ = (why: string): ProviderVerdictPlan => ({
+    kind: 'record',
+    why,
+    entry: historyEntry(record, {
+      action: 'PROVIDER_VERDICT',
+      actor,
+      now: options.now,
+      details: { status: verdict.status, reason: verdict.reason, mode: verdict.mode, applied: false, why },
+    }),
+  });
+  if (verdict.mode === 'shadow') return record_('shadow mode: provider verdicts are recorded, never applied');
+  if (verdict.status === 'PENDING') {
+    // Not a decision: the provider's words become a note on the case.
+    return {
+      kind: 'record',
+      why: 'the provider has not decided yet',
+      entry: historyEntry(record, { action: 'NOTED', actor, now: options.now, details: { text: verdict.reason } }),
+    };
+  }
+  if (verdict.status === 'APPROVED') {
+    if (needsFourEyes(record, options.fourEyesThreshold)) {
+      return record_('four-eyes: an approval at or above the threshold needs two people; a provider is not one');
+    }
+    if (record.reviewStage !== 'FIRST') return record_('a person is already deciding this case');
+  }
+  return {
+    kind: 'change',
+    change: finalChange(
+      record,
+      { status: verdict.status, reason: verdict.reason },
+      { actor, action: 'DECIDED', rule: 'PROVIDER_VERDICT', now: options.now },
+    ),
+  };
 };
 
 /** The change that closes a case (by a person, or by the SLA sweeper). */

@@ -1,6 +1,6 @@
 import { FLAGRIGHT_STATUS } from '#adapters/providers/flagright.js';
 import { changeCase } from '#domain/case-workflow.js';
-import { CaseConflictError, historyEntry, planDecision } from '#domain/cases.js';
+import { CaseConflictError, planProviderVerdict } from '#domain/cases.js';
 import { checkSignature, mapWebhookStatus, ProviderWebhookSchema, SIGNATURE_HEADER } from '#domain/provider-webhook.js';
 import { ConflictError, NotConfiguredError, NotFoundError, UnauthorizedError } from '#shared/errors.js';
 import { httpHandler, json, parseJsonBody, secretsEqual } from '#shared/http.js';
@@ -35,26 +35,31 @@ export const handler = httpHandler({}, async ({ event, raw }) => {
   const body = parseJsonBody(raw, ProviderWebhookSchema, 64 * 1024);
   const status = mapWebhookStatus(body.status, vocabulary);
   if (!status) throw new ConflictError(`Unknown verdict ${body.status}`);
-  const actor = { name: `provider:${name}`, role: 'supervisor' as const };
   const reason = body.reason ?? `${name} verdict ${body.status}${body.reference ? ` (${body.reference})` : ''}`;
   const current = await deps.cases.get(body.transactionId);
   if (!current) throw new NotFoundError(`No case ${body.transactionId}`);
-  if (status === 'PENDING') {
-    await deps.cases.appendHistory(
-      historyEntry(current, { action: 'NOTED', actor: actor.name, now: new Date(), details: { text: reason } }),
-    );
-    return json(202, { transactionId: body.transactionId, result: 'noted' });
-  }
   if (current.reviewStage === 'FINAL') {
     // Idempotent: the same verdict again changes nothing; a different one on a closed case is a conflict.
     if (current.status === status)
       return json(200, { transactionId: body.transactionId, result: 'already decided', status });
     throw new CaseConflictError(`Case ${body.transactionId} is already ${current.status}`);
   }
+  // A provider is not a person: never a supervisor, never one of the four eyes (see planProviderVerdict).
+  const verdict = { status, reason, provider: name, mode: config.TM_PROVIDER_MODE };
+  const options = () => ({ now: new Date(), fourEyesThreshold: config.FOUR_EYES_THRESHOLD });
+  const plan = planProviderVerdict(current, verdict, options());
+  if (plan.kind === 'record') {
+    await deps.cases.appendHistory(plan.entry);
+    logger.info('provider verdict recorded, not applied', { transactionId: body.transactionId, why: plan.why });
+    return json(202, { transactionId: body.transactionId, result: 'recorded', why: plan.why });
+  }
   const { change } = await changeCase(
     body.transactionId,
-    (record, now) =>
-      planDecision(record, { status, reason }, actor, { now, fourEyesThreshold: config.FOUR_EYES_THRESHOLD }),
+    (record, now) => {
+      const again = planProviderVerdict(record, verdict, { ...options(), now });
+      if (again.kind !== 'change') throw new CaseConflictError(`Case ${body.transactionId} changed meanwhile`);
+      return again.change;
+    },
     deps.caseWorkflow,
   );
   logger.info('provider verdict applied', {
@@ -62,7 +67,7 @@ export const handler = httpHandler({}, async ({ event, raw }) => {
     provider: name,
     action: change.history.action,
   });
-  return json(change.final ? 200 : 202, {
+  return json(200, {
     transactionId: body.transactionId,
     result: change.history.action,
     status: change.final?.status ?? 'PENDING_EXTERNAL_APPROVAL',

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { signProviderWebhook } from '../../functions/domain/provider-webhook.js';
 import type { LocalStack } from '../../local/stack.js';
 import { startFakeProvider } from '../fixtures/fake-provider.js';
 import { aTransaction as seedTransaction } from '../fixtures/transactions.js';
@@ -8,6 +9,7 @@ import { startTestStack, validate } from './stack.js';
 type Json = Record<string, any>;
 
 const HMAC_SECRET = 'hmac-secret-for-the-fake-provider';
+const WEBHOOK_SECRET = 'provider-webhook-secret-for-shadow-mode';
 const aTransaction = (changes: Json = {}) => seedTransaction({ customer: `customer-${randomUUID()}`, ...changes });
 let stack: LocalStack;
 let acme: Awaited<ReturnType<typeof startFakeProvider>>;
@@ -17,6 +19,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     TM_PROVIDER: 'http',
     TM_PROVIDER_MODE: 'shadow',
+    PROVIDER_WEBHOOK_SECRET: WEBHOOK_SECRET,
     HTTP_PROVIDER_CONFIG: JSON.stringify({
       name: 'acme',
       url: `${acme.url}/v1/screen`,
@@ -41,7 +44,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack.stop();
   await acme.close();
-  for (const name of ['TM_PROVIDER', 'TM_PROVIDER_MODE', 'HTTP_PROVIDER_CONFIG']) delete process.env[name];
+  for (const name of ['TM_PROVIDER', 'TM_PROVIDER_MODE', 'HTTP_PROVIDER_CONFIG', 'PROVIDER_WEBHOOK_SECRET']) {
+    delete process.env[name];
+  }
 });
 
 describe('a generic HTTP provider in shadow mode', () => {
@@ -86,5 +91,36 @@ describe('a generic HTTP provider in shadow mode', () => {
     expect(report.disagreements).toEqual([
       expect.objectContaining({ transactionId: disagrees.id, rulesStatus: 'APPROVED', providerStatus: 'REJECTED' }),
     ]);
+  });
+
+  it("records the provider's webhooks but lets them change nothing", async () => {
+    const held = aTransaction({ baseTotal: 20_000, total: 20_000 });
+    acme.script(String(held.id), { body: { decision: 'pass' } });
+    expect((await validate(stack.apiUrl, held)).body.status).toBe('PENDING_EXTERNAL_APPROVAL');
+    for (const status of ['pass', 'fail']) {
+      const raw = JSON.stringify({ transactionId: held.id, status });
+      const response = await fetch(`${stack.apiUrl}/providers/acme/webhook`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-tm-proxy-signature': signProviderWebhook(WEBHOOK_SECRET, Math.floor(Date.now() / 1000), raw),
+        },
+        body: raw,
+      });
+      expect(response.status).toBe(202);
+      expect(await response.json()).toMatchObject({ result: 'recorded' });
+    }
+    const view = (await (
+      await fetch(`${stack.adminUrl}/api/cases/${String(held.id)}`, {
+        headers: { authorization: 'Bearer local-analyst-token-0001' },
+      })
+    ).json()) as Json;
+    expect(view).toMatchObject({ caseStatus: 'PENDING', decidedBy: null });
+    expect(view.history.map((entry: Json) => entry.action)).toEqual([
+      'CREATED',
+      'PROVIDER_VERDICT',
+      'PROVIDER_VERDICT',
+    ]);
+    expect((await validate(stack.apiUrl, held)).body.status).toBe('PENDING_EXTERNAL_APPROVAL');
   });
 });

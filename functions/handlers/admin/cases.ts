@@ -29,7 +29,9 @@ const caseStatus = (record: CaseRecord): CaseFilter =>
   record.status === 'PENDING_EXTERNAL_APPROVAL'
     ? record.reviewStage === 'SECOND'
       ? 'AWAITING_SECOND_APPROVAL'
-      : 'PENDING'
+      : record.reviewStage === 'ESCALATED'
+        ? 'ESCALATED'
+        : 'PENDING'
     : (record.status as CaseFilter);
 
 /** The analysts' side of cases: the queue, a case's full picture, and the actions on it. */
@@ -54,6 +56,8 @@ export const caseOperations = (deps: Wiring): CaseOperations => {
     claimedAt: record.claimedAt ?? null,
     fourEyes: record.baseAmount >= config.FOUR_EYES_THRESHOLD,
     firstDecision: record.firstDecision ?? null,
+    secondDecision: record.secondDecision ?? null,
+    slaEscalatedAt: record.slaEscalatedAt ?? null,
     decidedAt: record.decidedAt ?? null,
     decidedBy: record.decidedBy ?? null,
     finalReason: record.finalReason ?? null,
