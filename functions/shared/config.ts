@@ -288,21 +288,6 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
   return result.data;
 };
 
-/** Names that may live in the secret (and only there in AWS). */
-export const SECRET_NAMES = [
-  'TOQIO_API_KEY',
-  'ADMIN_TOKENS',
-  'ONEPIPE_CLIENT_SECRET',
-  'ONEPIPE_API_KEY',
-  'ONEPIPE_OUTBOUND_CLIENT_SECRET',
-  'ONEPIPE_OUTBOUND_API_KEY',
-  'FLAGRIGHT_WEBHOOK_SECRET',
-  'WEBHOOK_SIGNING_SECRET',
-  'FLAGRIGHT_API_KEY',
-  'HTTP_PROVIDER_CONFIG',
-  'PROVIDER_WEBHOOK_SECRET',
-] as const;
-
 let cached: Promise<Config> | undefined;
 
 /**
