@@ -40,9 +40,15 @@ export const handler = sqsHandler(DeliveryMessageSchema, async (message) => {
     return logger.info(`delivery ${result.kind}`);
   }
   const { attempt } = result;
-  metrics.addDimension('target', result.target);
-  metrics.addMetric(`webhook_${attempt.outcome}`, MetricUnit.Count, 1);
-  metrics.addMetric('webhook_latency', MetricUnit.Milliseconds, attempt.latencyMs);
+  // One batch mixes partners: each figure goes out at once with its own record's target (a
+  // dimension shared by the batch would be overwritten by the next record: the wrong partner).
+  const perTarget = (name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number) => {
+    const single = metrics.singleMetric();
+    single.addDimension('target', result.target);
+    single.addMetric(name, unit, value);
+  };
+  perTarget(`webhook_${attempt.outcome}`, MetricUnit.Count, 1);
+  perTarget('webhook_latency', MetricUnit.Milliseconds, attempt.latencyMs);
   const log = attempt.outcome === 'dead' ? logger.error.bind(logger) : logger.info.bind(logger);
   log('delivery attempt', { attempt, status: result.delivery.status, reason: result.delivery.deadReason });
 });
