@@ -29,8 +29,16 @@ export const startDynamoDbLocal = async (options: { port: number; dataDir?: stri
     port: options.port,
     sharedDb: true,
     stdio: 'pipe',
+    // Its own process group: a terminal's Ctrl-C reaches our process, which stops the work in
+    // flight first and Java last, instead of killing storage under requests still writing.
+    detached: true,
     ...(dbPath ? { path: dbPath } : {}),
   });
+  // Never outlive this process, however it ends.
+  const killOnExit = () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += chunk;
@@ -59,6 +67,7 @@ export const startDynamoDbLocal = async (options: { port: number; dataDir?: stri
   return {
     endpoint,
     async stop() {
+      process.off('exit', killOnExit);
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000);

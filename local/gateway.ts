@@ -87,7 +87,14 @@ export const startGateway = async (options: {
   local?: LocalEndpoint;
 }): Promise<Gateway> => {
   const resolveRoute = options.resolve ?? httpApiResolver;
-  const server = createServer(async (req, res) => {
+  /** Requests being handled: a stop lets them finish (their writes land) before storage goes. */
+  const inFlight = new Set<Promise<void>>();
+  const server = createServer((req, res) => {
+    const handled = handle(req, res);
+    inFlight.add(handled);
+    void handled.finally(() => inFlight.delete(handled));
+  });
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = (req.method ?? 'GET').toUpperCase();
@@ -131,17 +138,23 @@ export const startGateway = async (options: {
       if (!res.headersSent) send(res, 500, JSON.stringify({ message: 'Internal Server Error' }));
       else res.end();
     }
-  });
+  };
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((done) => server.listen(options.port, options.host ?? '127.0.0.1', done));
   const address = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}`,
     server,
-    close: () =>
-      new Promise<void>((done) => {
-        server.closeAllConnections();
-        server.close(() => done());
-      }),
+    /** Stops taking requests, lets the ones being handled finish (10 s at most), then closes. */
+    close: async () => {
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      server.closeIdleConnections();
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
+      ]);
+      server.closeAllConnections();
+      await closed;
+    },
   };
 };

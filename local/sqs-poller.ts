@@ -77,7 +77,15 @@ export const startSqsPoller = (options: {
         const response = await handler({ Records: records }, lambdaContext(options.functionName, spec.timeoutSeconds));
         failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
       } catch (error) {
-        console.error(`[sqs] ${options.functionName} failed the whole batch:`, (error as Error).message);
+        // Name every failed record (Powertools' FullBatchFailureError carries each record's error).
+        const recordErrors = (error as { recordErrors?: unknown[] }).recordErrors ?? [];
+        const why = recordErrors.map((recordError, index) => {
+          const cause = recordError instanceof Error ? recordError.message : String(recordError);
+          return `  ${records[index]?.messageId ?? `#${index}`} ${records[index]?.body.slice(0, 200) ?? ''}: ${cause}`;
+        });
+        console.error(
+          `[sqs] ${options.functionName} failed the whole batch: ${(error as Error).message}${why.length ? `\n${why.join('\n')}` : ''}`,
+        );
       }
       const done = records.filter((record) => !failed.has(record.messageId));
       if (done.length > 0) {

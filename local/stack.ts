@@ -59,9 +59,13 @@ export interface LocalStack {
  */
 export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const prefix = options.prefix ?? 'tm-proxy-local';
+  /** Storage and queues: stopped last, one after the other. */
   const stoppers: (() => Promise<void>)[] = [];
+  /** What takes work (gateways, queue pollers, schedules): stopped first, together, letting work in flight finish. */
+  const drainers: (() => Promise<void>)[] = [];
   const stop = async () => {
-    for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
+    await Promise.all(drainers.splice(0).map((drain) => drain().catch(() => undefined)));
+    for (const stopOne of stoppers.splice(0).reverse()) await stopOne().catch(() => undefined);
   };
   try {
     if (options.fresh && options.dataDir) rmSync(resolve(options.dataDir), { recursive: true, force: true });
@@ -110,13 +114,13 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       !options.printWebhooks,
     );
     const gateway: Gateway = await startGateway({ port, local: sink.endpoint });
-    stoppers.push(() => gateway.close());
+    drainers.push(() => gateway.close());
     if (!process.env.TOQIO_WEBHOOK_BASE_URL) process.env.TOQIO_WEBHOOK_BASE_URL = `${gateway.url}/local/toqio`;
     const admin: Gateway = await startGateway({
       port: options.adminPort ?? 3001,
       resolve: functionUrlResolver('admin'),
     });
-    stoppers.push(() => admin.close());
+    drainers.push(() => admin.close());
 
     const schedulers = new Map<FunctionName, ReturnType<typeof startScheduler>>();
     if (options.workers !== false) {
@@ -132,11 +136,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
             batchSize: trigger.batchSize,
             maxConcurrency: trigger.maxConcurrency,
           });
-          stoppers.push(() => poller.stop());
+          drainers.push(() => poller.stop());
         } else if (trigger.kind === 'schedule') {
           const scheduler = startScheduler(name, trigger.everyMinutes);
           schedulers.set(name, scheduler);
-          stoppers.push(() => scheduler.stop());
+          drainers.push(() => scheduler.stop());
         }
       }
     }

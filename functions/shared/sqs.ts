@@ -32,7 +32,18 @@ export const sqsHandler = <TSchema extends z.ZodType>(
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new InvalidMessageError(`message ${record.messageId}: ${parsed.error.message}`);
-    await handle(parsed.data, record);
+    try {
+      await handle(parsed.data, record);
+    } catch (error) {
+      // Each failed record is named in the log (the batch error alone says only how many failed).
+      logger.error('record failed; it returns to the queue', {
+        messageId: record.messageId,
+        message: parsed.data as Record<string, unknown>,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        error: error as Error,
+      });
+      throw error;
+    }
   };
   return middy<SQSEvent, SQSBatchResponse>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))

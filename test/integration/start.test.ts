@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../local/ports.js';
-import { aTransaction } from '../fixtures/transactions.js';
+import { eventually, startReceiver } from '../fixtures/receiver.js';
+import { aNewBeneficiary, aTransaction } from '../fixtures/transactions.js';
 import { TOQIO_KEY, validate } from './stack.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tm-proxy-start-'));
@@ -17,11 +18,12 @@ afterAll(() => {
 interface Started {
   child: ChildProcess;
   apiUrl: string;
+  adminUrl: string;
   output: () => string;
 }
 
 /** Runs `npm start` as a user would, on free ports, until it prints its banner. */
-const npmStart = async (...args: string[]): Promise<Started> => {
+const npmStart = async (args: string[] = [], extraEnv: Record<string, string> = {}): Promise<Started> => {
   const [port, adminPort, dynamodbPort, sqsPort] = [
     await freePort(),
     await freePort(),
@@ -45,6 +47,7 @@ const npmStart = async (...args: string[]): Promise<Started> => {
       DYNAMODB_ENDPOINT: '',
       SQS_ENDPOINT: '',
       TOQIO_WEBHOOK_BASE_URL: '',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, like a terminal's foreground job, so Ctrl-C can reach all of it.
@@ -73,7 +76,7 @@ const npmStart = async (...args: string[]): Promise<Started> => {
       reject(new Error(`npm start exited with ${code}:\n${output}`));
     });
   });
-  return { child, apiUrl: `http://127.0.0.1:${port}`, output: () => output };
+  return { child, apiUrl: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, output: () => output };
 };
 
 /** Sends Ctrl-C (SIGINT) to the whole process group, as a terminal does, and waits for exit. */
@@ -94,7 +97,7 @@ const javaProcessesUsing = (dir: string): string => {
 
 describe('npm start', () => {
   it('starts, prints how to call it, keeps data across restarts, and Ctrl-C leaves no Java behind', async () => {
-    const first = await npmStart('--fresh');
+    const first = await npmStart(['--fresh']);
     expect(first.output()).toMatch(/curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/transaction\/validate/);
     expect(first.output()).toContain(`x-api-key: ${TOQIO_KEY}`);
     expect(first.output()).toMatch(/ready in \d+(\.\d)? s/);
@@ -110,9 +113,50 @@ describe('npm start', () => {
     expect(again.body.status).toBe('PENDING_EXTERNAL_APPROVAL');
     await ctrlC(second);
 
-    const fresh = await npmStart('--fresh');
+    const fresh = await npmStart(['--fresh']);
     expect((await validate(fresh.apiUrl, { ...payload, baseTotal: 1 })).body.status).toBe('APPROVED');
     await ctrlC(fresh);
     expect(javaProcessesUsing(dataDir)).toBe('');
+  }, 150_000);
+});
+
+describe('stopping npm start', () => {
+  it('lets webhooks in flight finish and be recorded before storage stops, so none is sent twice', async () => {
+    const onepipe = await startReceiver();
+    // OnePipe answers each report after 1.5 s: the stop arrives while many are being sent.
+    onepipe.plan('/onepipe', { slowAttempts: Array.from({ length: 200 }, (_, index) => index + 1), delayMs: 1500 });
+    const env = {
+      ONEPIPE_LISTENER_URL: `${onepipe.url}/onepipe`,
+      ONEPIPE_OUTBOUND_CLIENT_SECRET: 'start-test-outbound-secret',
+      ONEPIPE_OUTBOUND_API_KEY: 'start-test-outbound-key',
+    };
+    try {
+      const first = await npmStart(['--fresh'], env);
+      // Approved naira payments (different customers and beneficiaries): each owes OnePipe a debit report.
+      const payment = (index: number) =>
+        aTransaction({ currency: 'NGN', customer: `stop-test-${index}`, destinationAccount: aNewBeneficiary() });
+      expect((await validate(first.apiUrl, payment(-1))).body.status).toBe('APPROVED'); // warm
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, index) => validate(first.apiUrl, payment(index))),
+      );
+      expect(answers.map((answer) => answer.body.status)).toEqual(Array(20).fill('APPROVED'));
+      await eventually(async () => onepipe.requests.length >= 8, 'reports in flight', 30_000);
+      await ctrlC(first);
+      expect(first.output()).not.toMatch(/ECONNREFUSED|All records failed processing/);
+
+      // Every report that reached OnePipe is recorded as delivered, once: nothing is left for the sweeper to resend.
+      const second = await npmStart([], env);
+      const sent = onepipe.requests.map((request) => String(request.headers['webhook-id']));
+      expect(new Set(sent).size).toBe(sent.length);
+      for (const deliveryId of sent) {
+        const response = await fetch(`${second.adminUrl}/api/deliveries/${deliveryId}`, {
+          headers: { authorization: 'Bearer local-analyst-token-0001' },
+        });
+        expect(await response.json()).toMatchObject({ status: 'DELIVERED', attemptCount: 1 });
+      }
+      await ctrlC(second);
+    } finally {
+      await onepipe.close();
+    }
   }, 150_000);
 });
