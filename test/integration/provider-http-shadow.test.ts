@@ -123,4 +123,18 @@ describe('a generic HTTP provider in shadow mode', () => {
     ]);
     expect((await validate(stack.apiUrl, held)).body.status).toBe('PENDING_EXTERNAL_APPROVAL');
   });
+
+  it('never sends a retried validate call to the provider again', async () => {
+    const payment = aTransaction();
+    acme.script(String(payment.id), { body: { decision: 'pass' } });
+    const sent = () => acme.requests.filter((request) => request.body.transactionId === payment.id).length;
+    expect((await validate(stack.apiUrl, payment)).body.status).toBe('APPROVED');
+    expect(sent()).toBe(1);
+    // Toqio retries, one after another and all at once: each is answered from the stored decision.
+    for (let retry = 0; retry < 3; retry++)
+      expect((await validate(stack.apiUrl, payment)).body.status).toBe('APPROVED');
+    const parallel = await Promise.all(Array.from({ length: 5 }, () => validate(stack.apiUrl, payment)));
+    expect(parallel.map((answer) => answer.body.status)).toEqual(Array(5).fill('APPROVED'));
+    expect(sent()).toBe(1);
+  });
 });
