@@ -1,4 +1,4 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -140,9 +140,22 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
       );
     },
 
-    /** Puts an informational case (never blocks a payment; analysts read it in the queue). */
+    /**
+     * Creates an informational case (never blocks a payment; analysts read it in the queue), only
+     * if nothing has that key yet: a redelivered message finds it there and changes nothing.
+     */
     async putInformationalCase(item: object) {
-      await client.send(new PutCommand({ TableName: tables.decisions, Item: item }));
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: tables.decisions,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(transactionId)',
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
     },
 
     /** Every decision a provider took part in since a time (for the agreement report). */

@@ -4,7 +4,7 @@ import { type HistoryEntry, historyEntry } from './cases.js';
 import type { InformationalCase } from './onepipe-notifications.js';
 import { type ProviderPort, type ProviderVerdict, toDecisionStatus } from './providers.js';
 import type { DecisionStatus } from './rules.js';
-import type { NormalisedTransaction, Transaction } from './transaction.js';
+import { type NormalisedTransaction, PROVIDER_LATE_KEY_PREFIX, type Transaction } from './transaction.js';
 
 export const ProviderCheckMessageSchema = z.strictObject({ transactionId: z.string().min(1) });
 export type ProviderCheckMessage = z.infer<typeof ProviderCheckMessageSchema>;
@@ -45,7 +45,7 @@ export const checkLateVerdict = async (
   if (disagrees) {
     const description = `${deps.port.name} answered ${verdict.status} after its time budget; Toqio had been told ${told}`;
     await deps.store.putInformationalCase({
-      transactionId: `provider-late:${transactionId}`,
+      transactionId: `${PROVIDER_LATE_KEY_PREFIX}${transactionId}`,
       status: 'INFORMATIONAL',
       reviewStage: 'FINAL',
       version: 1,

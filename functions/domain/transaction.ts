@@ -48,6 +48,10 @@ export type Account = z.infer<typeof AccountSchema>;
 
 /** Key prefix of OnePipe credits in the decisions table (their informational cases). */
 export const ONEPIPE_KEY_PREFIX = 'onepipe#';
+/** Key prefix of the informational case a provider's late disagreement opens. */
+export const PROVIDER_LATE_KEY_PREFIX = 'provider-late:';
+/** Key spaces of the decisions table that are not Toqio payments: no Toqio id may take them. */
+export const RESERVED_KEY_PREFIXES = [ONEPIPE_KEY_PREFIX, PROVIDER_LATE_KEY_PREFIX] as const;
 
 /** No payment is this large; a bound also keeps amounts (x1000) exact and storable in DynamoDB. */
 export const MAX_AMOUNT = 1e12;
@@ -86,8 +90,12 @@ const TransactionShape = z.looseObject({
     .trim()
     .min(1, 'must not be empty')
     .max(200)
-    // OnePipe credits are stored under `onepipe#<transaction_ref>`: a Toqio id can never take that key.
-    .refine((id) => !id.startsWith(ONEPIPE_KEY_PREFIX), `must not start with ${ONEPIPE_KEY_PREFIX}`),
+    // OnePipe credits and late provider disagreements have keys of their own (`onepipe#<ref>`,
+    // `provider-late:<id>`): a Toqio id can never take them, so nothing else overwrites a payment.
+    .refine(
+      (id) => !RESERVED_KEY_PREFIXES.some((prefix) => id.startsWith(prefix)),
+      `must not start with ${RESERVED_KEY_PREFIXES.join(' or ')}`,
+    ),
   user: identifier.optional(),
   company: identifier.optional(),
   customer: identifier.optional(),

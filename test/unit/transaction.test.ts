@@ -40,6 +40,10 @@ describe('TransactionSchema', () => {
   it('still requires an id (null is not an id) and refuses ids in the OnePipe key space', () => {
     expect(TransactionSchema.safeParse({ ...seedExample(), id: null }).error?.issues[0]?.path).toEqual(['id']);
     expect(TransactionSchema.safeParse({ ...seedExample(), id: 'onepipe#123' }).error?.issues[0]?.path).toEqual(['id']);
+    // Nor the key of a late provider disagreement (an informational case of its own).
+    expect(TransactionSchema.safeParse({ ...seedExample(), id: 'provider-late:123' }).error?.issues[0]?.path).toEqual([
+      'id',
+    ]);
   });
 
   it('refuses a negative amount unless the transaction is a refund', () => {
