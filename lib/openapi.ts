@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CaseQuerySchema } from '../functions/domain/case-queries.js';
 import { DecisionRequestSchema, NoteRequestSchema } from '../functions/domain/cases.js';
 import { ListDeliveriesQuery, RetryDeadBody } from '../functions/domain/delivery.js';
+import { FlagrightWebhookEventSchema } from '../functions/domain/flagright-webhook.js';
 import { OnepipeNotificationSchema } from '../functions/domain/onepipe.js';
 import { ProviderWebhookSchema } from '../functions/domain/provider-webhook.js';
 import { accountMappingSchema } from '../functions/domain/toqio-save-transaction.js';
@@ -93,12 +94,15 @@ export const buildOpenApi = () => {
     } else if (route.function === 'providerWebhook') {
       add(route.path, route.method, {
         operationId: 'receiveProviderVerdict',
-        summary: "A monitoring provider's asynchronous verdict (x-tm-proxy-signature: t=..,v1=HMAC-SHA256)",
-        requestBody: { required: true, ...json(ProviderWebhookSchema) },
+        summary:
+          "A monitoring provider's asynchronous verdict: TM_PROVIDER=http posts the generic body (x-tm-proxy-signature: t=..,v1=HMAC-SHA256 of t.body); TM_PROVIDER=flagright posts Flagright's webhook event (x-flagright-signature: hex HMAC-SHA256 of the body)",
+        requestBody: { required: true, ...json(z.union([ProviderWebhookSchema, FlagrightWebhookEventSchema])) },
         responses: {
-          '200': { description: 'Applied' },
-          '202': { description: 'Noted or awaiting a second approval' },
-          ...errors(401, 404, 409),
+          '200': {
+            description: 'Applied, already decided, or (Flagright) a duplicate or an event type carrying no verdict',
+          },
+          '202': { description: 'Recorded, not applied (a note, four-eyes, shadow mode, or a case it cannot change)' },
+          ...errors(400, 401, 404, 409),
         },
       });
     } else {

@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
+import { changeCase, type WorkflowDeps } from './case-workflow.js';
+import { CaseConflictError, CaseNotFoundError, historyEntry, planProviderVerdict } from './cases.js';
 import { lookupOwn, type ProviderStatus } from './providers.js';
 
 /** A provider's late verdict on a pending payment. `status` is in the provider's own words or ours. */
@@ -50,3 +52,65 @@ export const mapWebhookStatus = (
 ): ProviderStatus | undefined =>
   lookupOwn(vocabulary, said) ??
   (['APPROVED', 'REJECTED', 'PENDING'].includes(said) ? (said as ProviderStatus) : undefined);
+
+/** What a provider's verdict did to its case. */
+export type VerdictOutcome =
+  | { result: 'applied'; action: string; status: string }
+  | { result: 'already decided'; status: string }
+  | { result: 'recorded'; why: string };
+
+/**
+ * Applies a provider's verdict through the same path as an analyst's decision (history, four-eyes,
+ * Toqio webhook), as `planProviderVerdict` allows. The same verdict on a closed case changes
+ * nothing. A verdict that cannot apply (no case, or a case closed the other way) is refused
+ * (`refuse`: 404 / 409) or, for a provider that would retry a refusal for days, recorded (`record`).
+ */
+export const applyProviderVerdict = async (
+  transactionId: string,
+  verdict: { status: ProviderStatus; reason: string; provider: string; mode: string },
+  deps: { workflow: WorkflowDeps; fourEyesThreshold: number; whenUnresolvable: 'refuse' | 'record' },
+): Promise<VerdictOutcome> => {
+  const { store } = deps.workflow;
+  const now = () => deps.workflow.now?.() ?? new Date();
+  const current = await store.get(transactionId);
+  if (!current) {
+    if (deps.whenUnresolvable === 'refuse') throw new CaseNotFoundError(`No case ${transactionId}`);
+    return { result: 'recorded', why: 'no case for this transaction' };
+  }
+  if (current.reviewStage === 'FINAL') {
+    if (current.status === verdict.status) return { result: 'already decided', status: current.status };
+    const why = `the case is already ${current.status}`;
+    if (deps.whenUnresolvable === 'refuse')
+      throw new CaseConflictError(`Case ${transactionId} is already ${current.status}`);
+    await store.appendHistory(
+      historyEntry(current, {
+        action: 'PROVIDER_VERDICT',
+        actor: `provider:${verdict.provider}`,
+        now: now(),
+        details: { status: verdict.status, reason: verdict.reason, mode: verdict.mode, applied: false, why },
+      }),
+    );
+    return { result: 'recorded', why };
+  }
+  // A provider is not a person: never a supervisor, never one of the four eyes (see planProviderVerdict).
+  const options = (at: Date) => ({ now: at, fourEyesThreshold: deps.fourEyesThreshold });
+  const plan = planProviderVerdict(current, verdict, options(now()));
+  if (plan.kind === 'record') {
+    await store.appendHistory(plan.entry);
+    return { result: 'recorded', why: plan.why };
+  }
+  const { change } = await changeCase(
+    transactionId,
+    (record, at) => {
+      const again = planProviderVerdict(record, verdict, options(at));
+      if (again.kind !== 'change') throw new CaseConflictError(`Case ${transactionId} changed meanwhile`);
+      return again.change;
+    },
+    deps.workflow,
+  );
+  return {
+    result: 'applied',
+    action: change.history.action,
+    status: change.final?.status ?? 'PENDING_EXTERNAL_APPROVAL',
+  };
+};

@@ -1,21 +1,109 @@
+import { ZodError } from 'zod';
+import { providerEventLedger } from '#adapters/provider-event-ledger.js';
 import { FLAGRIGHT_STATUS } from '#adapters/providers/flagright.js';
-import { changeCase } from '#domain/case-workflow.js';
-import { CaseConflictError, planProviderVerdict } from '#domain/cases.js';
-import { checkSignature, mapWebhookStatus, ProviderWebhookSchema, SIGNATURE_HEADER } from '#domain/provider-webhook.js';
-import { ConflictError, NotConfiguredError, NotFoundError, UnauthorizedError } from '#shared/errors.js';
-import { httpHandler, json, parseJsonBody, secretsEqual } from '#shared/http.js';
+import {
+  checkFlagrightEventAge,
+  checkFlagrightSignature,
+  FLAGRIGHT_EVENT_POLICY,
+  FlagrightWebhookEventSchema,
+  flagrightEventKey,
+  readFlagrightEvent,
+} from '#domain/flagright-webhook.js';
+import {
+  applyProviderVerdict,
+  checkSignature,
+  mapWebhookStatus,
+  ProviderWebhookSchema,
+  SIGNATURE_HEADER,
+  type VerdictOutcome,
+} from '#domain/provider-webhook.js';
+import {
+  BadRequestError,
+  ConflictError,
+  NotConfiguredError,
+  NotFoundError,
+  UnauthorizedError,
+} from '#shared/errors.js';
+import { fieldProblems, type HttpEvent, httpHandler, json, parseJsonBody, secretsEqual } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
 import { wiring } from '#shared/wiring.js';
 
 const deps = await wiring();
 const { config } = deps;
-const vocabulary =
-  config.TM_PROVIDER === 'flagright' ? FLAGRIGHT_STATUS : (config.HTTP_PROVIDER_CONFIG?.response.statusMap ?? {});
+// The lease outlives the function's 10 s timeout (lib/routes.ts), so a live attempt is never taken over.
+const ledger = providerEventLedger(deps.documentClient, config.COUNTERS_TABLE, {
+  rememberSeconds: FLAGRIGHT_EVENT_POLICY.rememberSeconds,
+  leaseSeconds: 30,
+});
+const verdictDeps = (whenUnresolvable: 'refuse' | 'record') => ({
+  workflow: deps.caseWorkflow,
+  fourEyesThreshold: config.FOUR_EYES_THRESHOLD,
+  whenUnresolvable,
+});
+/** 200 applied (`result` is the history action) or already decided; 202 recorded, not applied. */
+const answer = (transactionId: string, outcome: VerdictOutcome) =>
+  outcome.result === 'applied'
+    ? json(200, { transactionId, result: outcome.action, status: outcome.status })
+    : json(outcome.result === 'recorded' ? 202 : 200, { transactionId, ...outcome });
 
-/** POST /providers/{name}/webhook: a provider's asynchronous verdict on a pending payment. */
-export const handler = httpHandler({}, async ({ event, raw }) => {
-  const name = event.pathParameters?.name;
-  if (!deps.providerPort || name !== deps.providerPort.name) throw new NotFoundError(`No provider ${name}`);
+/**
+ * Flagright's own format (see domain/flagright-webhook.ts): its signature over the raw body, its
+ * envelope, replays refused by event id and age. Anything Flagright could only retry for days (an
+ * event type we do not act on, a payment without an open case) is acknowledged and logged.
+ */
+const receiveFlagright = async (event: HttpEvent, raw: string) => {
+  if (!config.FLAGRIGHT_WEBHOOK_SECRET) throw new NotConfiguredError('FLAGRIGHT_WEBHOOK_SECRET is not configured');
+  const signature = checkFlagrightSignature(event.headers, raw, {
+    secret: config.FLAGRIGHT_WEBHOOK_SECRET,
+    equal: secretsEqual,
+  });
+  if (!signature.ok) throw new UnauthorizedError(signature.why);
+  const envelope = parseJsonBody(raw, FlagrightWebhookEventSchema, 64 * 1024);
+  const stale = checkFlagrightEventAge(envelope.createdTimestamp, Date.now());
+  if (stale) throw new UnauthorizedError(stale);
+  let reading: ReturnType<typeof readFlagrightEvent>;
+  try {
+    reading = readFlagrightEvent(envelope, FLAGRIGHT_STATUS);
+  } catch (error) {
+    if (!(error instanceof ZodError)) throw error;
+    throw new BadRequestError('Invalid TransactionStatusDetails', 'VALIDATION_FAILED', fieldProblems(error));
+  }
+  if (reading.kind === 'unknown status') throw new ConflictError(`Unknown verdict ${reading.word}`);
+  const { key, digest } = flagrightEventKey(envelope, raw);
+  const claim = await ledger.claim(key, digest);
+  const seen = { eventId: envelope.id, type: envelope.type };
+  if (claim === 'duplicate') return json(200, { ...seen, result: 'duplicate' }); // Flagright's retry: nothing again
+  if (claim === 'conflict') throw new ConflictError(`Event ${envelope.id} was already received with another body`);
+  if (claim === 'in-progress') throw new ConflictError(`Event ${envelope.id} is being processed; retry later`);
+  if (reading.kind === 'ignored') {
+    await ledger.finish(key);
+    logger.info('flagright event acknowledged, not applied', { ...seen, why: reading.why });
+    return json(200, { ...seen, result: 'ignored', why: reading.why });
+  }
+  const verdict = {
+    status: reading.status,
+    reason: reading.reason,
+    provider: 'flagright',
+    mode: config.TM_PROVIDER_MODE,
+  };
+  let outcome: VerdictOutcome;
+  try {
+    outcome = await applyProviderVerdict(reading.transactionId, verdict, verdictDeps('record'));
+  } catch (error) {
+    // Nothing was stored: Flagright's retry may take the event at once.
+    await ledger.release(key).catch((failure: unknown) => logger.warn('event claim not released', { key, failure }));
+    throw error;
+  }
+  await ledger.finish(key);
+  const logged = { ...seen, transactionId: reading.transactionId, ...outcome };
+  // A verdict we did not apply, and Flagright will not send again: worth a warning.
+  if (outcome.result === 'recorded') logger.warn('flagright verdict not applied', logged);
+  else logger.info('flagright verdict', logged);
+  return answer(reading.transactionId, outcome);
+};
+
+/** The generic format: `x-tm-proxy-signature` over `<t>.<body>`, replays refused by signature. */
+const receiveGeneric = async (event: HttpEvent, raw: string, name: string) => {
   if (!config.PROVIDER_WEBHOOK_SECRET) throw new NotConfiguredError('PROVIDER_WEBHOOK_SECRET is not configured');
   const check = checkSignature(event.headers[SIGNATURE_HEADER], raw, {
     secret: config.PROVIDER_WEBHOOK_SECRET,
@@ -24,52 +112,23 @@ export const handler = httpHandler({}, async ({ event, raw }) => {
     equal: secretsEqual,
   });
   if (!check.ok) throw new UnauthorizedError(check.why);
-  if (
-    !(await deps.decisions.rememberOnce(
-      `provider-webhook#${check.signature}`,
-      config.PROVIDER_WEBHOOK_TOLERANCE_SECONDS * 2,
-    ))
-  ) {
+  const ttl = config.PROVIDER_WEBHOOK_TOLERANCE_SECONDS * 2;
+  if (!(await deps.decisions.rememberOnce(`provider-webhook#${check.signature}`, ttl))) {
     throw new ConflictError('This webhook was already received (replay refused)');
   }
   const body = parseJsonBody(raw, ProviderWebhookSchema, 64 * 1024);
-  const status = mapWebhookStatus(body.status, vocabulary);
+  const status = mapWebhookStatus(body.status, config.HTTP_PROVIDER_CONFIG?.response.statusMap ?? {});
   if (!status) throw new ConflictError(`Unknown verdict ${body.status}`);
   const reason = body.reason ?? `${name} verdict ${body.status}${body.reference ? ` (${body.reference})` : ''}`;
-  const current = await deps.cases.get(body.transactionId);
-  if (!current) throw new NotFoundError(`No case ${body.transactionId}`);
-  if (current.reviewStage === 'FINAL') {
-    // Idempotent: the same verdict again changes nothing; a different one on a closed case is a conflict.
-    if (current.status === status)
-      return json(200, { transactionId: body.transactionId, result: 'already decided', status });
-    throw new CaseConflictError(`Case ${body.transactionId} is already ${current.status}`);
-  }
-  // A provider is not a person: never a supervisor, never one of the four eyes (see planProviderVerdict).
   const verdict = { status, reason, provider: name, mode: config.TM_PROVIDER_MODE };
-  const options = () => ({ now: new Date(), fourEyesThreshold: config.FOUR_EYES_THRESHOLD });
-  const plan = planProviderVerdict(current, verdict, options());
-  if (plan.kind === 'record') {
-    await deps.cases.appendHistory(plan.entry);
-    logger.info('provider verdict recorded, not applied', { transactionId: body.transactionId, why: plan.why });
-    return json(202, { transactionId: body.transactionId, result: 'recorded', why: plan.why });
-  }
-  const { change } = await changeCase(
-    body.transactionId,
-    (record, now) => {
-      const again = planProviderVerdict(record, verdict, { ...options(), now });
-      if (again.kind !== 'change') throw new CaseConflictError(`Case ${body.transactionId} changed meanwhile`);
-      return again.change;
-    },
-    deps.caseWorkflow,
-  );
-  logger.info('provider verdict applied', {
-    transactionId: body.transactionId,
-    provider: name,
-    action: change.history.action,
-  });
-  return json(200, {
-    transactionId: body.transactionId,
-    result: change.history.action,
-    status: change.final?.status ?? 'PENDING_EXTERNAL_APPROVAL',
-  });
+  const outcome = await applyProviderVerdict(body.transactionId, verdict, verdictDeps('refuse'));
+  logger.info('provider verdict', { transactionId: body.transactionId, provider: name, ...outcome });
+  return answer(body.transactionId, outcome);
+};
+
+/** POST /providers/{name}/webhook: a provider's asynchronous verdict on a pending payment. */
+export const handler = httpHandler({}, async ({ event, raw }) => {
+  const name = event.pathParameters?.name;
+  if (!deps.providerPort || name !== deps.providerPort.name) throw new NotFoundError(`No provider ${name}`);
+  return config.TM_PROVIDER === 'flagright' ? receiveFlagright(event, raw) : receiveGeneric(event, raw, name);
 });

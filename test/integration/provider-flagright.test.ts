@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { providerEventLedger } from '../../functions/adapters/provider-event-ledger.js';
 import { signProviderWebhook } from '../../functions/domain/provider-webhook.js';
 import type { LocalStack } from '../../local/stack.js';
 import { startFakeProvider } from '../fixtures/fake-provider.js';
+import { aStatusUpdate, flagrightRequest } from '../fixtures/flagright-webhooks.js';
 import { eventually } from '../fixtures/receiver.js';
 import { aTransaction as seedTransaction } from '../fixtures/transactions.js';
-import { startTestStack, validate } from './stack.js';
+import { startTestStack, testDocumentClient, validate } from './stack.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read API answers loosely and assert on them.
 type Json = Record<string, any>;
@@ -14,6 +16,7 @@ const aTransaction = (changes: Json = {}) => seedTransaction({ customer: `custom
 
 const TIMEOUT_MS = 300;
 const WEBHOOK_SECRET = 'provider-webhook-secret-for-tests-01';
+const FLAGRIGHT_SECRET = 'flagright-endpoint-secret-0001';
 const ANA = 'Bearer local-analyst-token-0001';
 let stack: LocalStack;
 let flagright: Awaited<ReturnType<typeof startFakeProvider>>;
@@ -28,6 +31,7 @@ beforeAll(async () => {
     PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS),
     PROVIDER_BREAKER_RESET_MS: '1500',
     PROVIDER_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    FLAGRIGHT_WEBHOOK_SECRET: FLAGRIGHT_SECRET,
   });
   stack = await startTestStack();
   await validate(stack.apiUrl, aTransaction()); // warm the function
@@ -43,6 +47,7 @@ afterAll(async () => {
     'PROVIDER_TIMEOUT_MS',
     'PROVIDER_BREAKER_RESET_MS',
     'PROVIDER_WEBHOOK_SECRET',
+    'FLAGRIGHT_WEBHOOK_SECRET',
   ]) {
     delete process.env[name];
   }
@@ -52,18 +57,6 @@ const view = async (id: string): Promise<Json> =>
   (
     await fetch(`${stack.adminUrl}/api/cases/${encodeURIComponent(id)}`, { headers: { authorization: ANA } })
   ).json() as Promise<Json>;
-
-const webhook = async (body: Json, options: { timestamp?: number; header?: string } = {}) => {
-  const raw = JSON.stringify(body);
-  const header =
-    options.header ?? signProviderWebhook(WEBHOOK_SECRET, options.timestamp ?? Math.floor(Date.now() / 1000), raw);
-  const response = await fetch(`${stack.apiUrl}/providers/flagright/webhook`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-tm-proxy-signature': header },
-    body: raw,
-  });
-  return { status: response.status, body: (await response.json()) as Json };
-};
 
 describe('Flagright as the primary provider', () => {
   it('sends the payment in Flagright’s schema with the API key and approves on ALLOW', async () => {
@@ -227,53 +220,174 @@ describe('Flagright as the primary provider', () => {
   });
 });
 
-describe('POST /providers/{name}/webhook', () => {
-  const pending = async () => {
-    const payment = aTransaction();
+describe("POST /providers/flagright/webhook in Flagright's own format", () => {
+  const pending = async (changes: Json = {}) => {
+    const payment = aTransaction(changes);
     flagright.script(String(payment.id), { body: { status: 'FLAG' } });
     expect((await validate(stack.apiUrl, payment)).body.status).toBe('PENDING_EXTERNAL_APPROVAL');
     return String(payment.id);
   };
+  const post = async (request: { body: string; headers: Record<string, string> }) => {
+    const response = await fetch(`${stack.apiUrl}/providers/flagright/webhook`, { method: 'POST', ...request });
+    return { status: response.status, body: (await response.json()) as Json };
+  };
+  const send = (event: Json, secrets: readonly string[] = [FLAGRIGHT_SECRET]) => post(flagrightRequest(event, secrets));
+  /** What a change would touch: the case's state, its history and Toqio's webhooks. */
+  const snapshotOf = async (id: string) => {
+    const current = await view(id);
+    return {
+      caseStatus: current.caseStatus,
+      version: current.version,
+      history: current.history.map((entry: Json) => entry.action),
+      toqio: stack.toqioWebhooks.filter((w) => (w.body as Json).transactionId === id).length,
+    };
+  };
 
-  it('resolves a pending case like an analyst decision, once, and refuses a replay', async () => {
+  it('decides a pending case below the four-eyes threshold on a signed TRANSACTION_STATUS_UPDATED, and tells Toqio', async () => {
     const id = await pending();
-    const body = { transactionId: id, status: 'ALLOW', reference: 'fr-123' };
-    const timestamp = Math.floor(Date.now() / 1000);
-    const first = await webhook(body, { timestamp });
-    expect(first).toEqual({ status: 200, body: { transactionId: id, result: 'DECIDED', status: 'APPROVED' } });
-    const replay = await webhook(body, { timestamp });
-    expect(replay.status).toBe(409);
-    const resent = await webhook(body, { timestamp: timestamp + 1 });
-    expect(resent.body).toMatchObject({ result: 'already decided' });
+    const event = aStatusUpdate(id, 'BLOCK', { reasons: ['Fraud'], comment: 'confirmed mule' });
+    expect(await send(event)).toEqual({
+      status: 200,
+      body: { transactionId: id, result: 'DECIDED', status: 'REJECTED' },
+    });
     const decided = await view(id);
-    expect(decided).toMatchObject({ caseStatus: 'APPROVED', decidedBy: 'provider:flagright' });
+    expect(decided).toMatchObject({ caseStatus: 'REJECTED', decidedBy: 'provider:flagright' });
+    expect(decided.finalReason).toBe(`Flagright set BLOCK: Fraud (confirmed mule) [event ${event.id}]`);
     await eventually(
       async () =>
         stack.toqioWebhooks.some(
-          (w) => (w.body as Json).transactionId === id && (w.body as Json).status === 'APPROVED',
+          (w) => (w.body as Json).transactionId === id && (w.body as Json).status === 'REJECTED',
         ),
       'the Toqio webhook',
     );
   });
 
-  it('refuses bad and stale signatures, unknown providers and unknown verdicts', async () => {
+  it('accepts one signature per active secret while Flagright rolls the secret', async () => {
     const id = await pending();
-    expect((await webhook({ transactionId: id, status: 'BLOCK' }, { header: 't=1,v1=deadbeef' })).status).toBe(401);
-    expect(
-      (await webhook({ transactionId: id, status: 'BLOCK' }, { timestamp: Math.floor(Date.now() / 1000) - 3600 }))
-        .status,
-    ).toBe(401);
-    expect((await webhook({ transactionId: id, status: 'MAYBE' })).status).toBe(409);
-    const other = await fetch(`${stack.apiUrl}/providers/acme/webhook`, { method: 'POST', body: '{}' });
-    expect(other.status).toBe(404);
-    expect((await view(id)).caseStatus).toBe('PENDING');
+    const rolled = await send(aStatusUpdate(id, 'ALLOW'), ['the-previous-endpoint-secret', FLAGRIGHT_SECRET]);
+    expect(rolled).toEqual({ status: 200, body: { transactionId: id, result: 'DECIDED', status: 'APPROVED' } });
   });
 
-  it('notes a FLAG without deciding', async () => {
+  it('answers 401 to a bad signature and changes nothing', async () => {
     const id = await pending();
-    expect((await webhook({ transactionId: id, status: 'FLAG', reason: 'needs EDD' })).status).toBe(202);
+    const before = await snapshotOf(id);
+    const event = aStatusUpdate(id, 'BLOCK');
+    const signed = flagrightRequest(event, [FLAGRIGHT_SECRET]);
+    const wrongSecret = flagrightRequest(event, ['not-the-endpoint-secret-000']);
+    const tampered = { ...signed, body: signed.body.replace('"BLOCK"', '"ALLOW"') };
+    const unsigned = { body: signed.body, headers: { 'content-type': 'application/json' } };
+    const base64 = {
+      body: signed.body,
+      headers: {
+        ...signed.headers,
+        'x-flagright-signature': Buffer.from(signed.headers['x-flagright-signature'], 'hex').toString('base64'),
+      },
+    };
+    const generic = {
+      body: signed.body,
+      headers: {
+        'content-type': 'application/json',
+        'x-tm-proxy-signature': signProviderWebhook(WEBHOOK_SECRET, Math.floor(Date.now() / 1000), signed.body),
+      },
+    };
+    for (const request of [wrongSecret, tampered, unsigned, base64, generic]) {
+      expect((await post(request)).status).toBe(401);
+    }
+    expect(await snapshotOf(id)).toEqual(before);
+  });
+
+  it('refuses a replayed event id and a stale event, and changes nothing', async () => {
+    const id = await pending();
+    const suspend = aStatusUpdate(id, 'SUSPEND', { comment: 'awaiting documents' });
+    expect((await send(suspend)).status).toBe(202); // a note: Flagright has not decided
+    const noted = await snapshotOf(id);
+    expect(noted.history).toEqual(['CREATED', 'NOTED']);
+    // Flagright's own retry (same body) is acknowledged so it stops; it is not applied again.
+    expect(await send(suspend)).toEqual({
+      status: 200,
+      body: { eventId: suspend.id, type: 'TRANSACTION_STATUS_UPDATED', result: 'duplicate' },
+    });
+    // The same id with another body, even validly signed, is refused.
+    const reused = aStatusUpdate(id, 'BLOCK', { id: suspend.id });
+    expect((await send(reused)).status).toBe(409);
+    // An event from before the accepted window is refused, whatever its id.
+    const stale = aStatusUpdate(id, 'BLOCK', { createdTimestamp: Date.now() - 6 * 24 * 3600 * 1000 });
+    expect((await send(stale)).status).toBe(401);
+    expect(await snapshotOf(id)).toEqual(noted);
+  });
+
+  it('acknowledges event types that carry no verdict (2xx) and changes nothing', async () => {
+    const id = await pending();
+    const before = await snapshotOf(id);
+    const caseClosed = aStatusUpdate(id, 'ALLOW', { type: 'CASE_CLOSED' });
+    caseClosed.data = { caseId: 'C-1', status: 'CLOSED', reasons: ['False positive'], transactionIds: [id] };
+    const future = { ...aStatusUpdate(id, 'ALLOW'), type: 'TRANSACTION_RISK_REASSESSED' };
+    for (const event of [caseClosed, future]) {
+      expect(await send(event)).toEqual({
+        status: 200,
+        body: { eventId: event.id, type: event.type, result: 'ignored', why: expect.stringContaining(event.type) },
+      });
+    }
+    expect(await snapshotOf(id)).toEqual(before);
+  });
+
+  it('refuses an unknown status word, own properties only, and changes nothing', async () => {
+    const id = await pending();
+    const before = await snapshotOf(id);
+    for (const word of ['MAYBE', '__proto__', 'constructor', 'APPROVED']) {
+      const event = aStatusUpdate(id, 'ALLOW');
+      event.data = { ...event.data, status: word };
+      expect((await send(event)).status).toBe(409);
+    }
+    expect(await snapshotOf(id)).toEqual(before);
+  });
+
+  it('never lets its approval count as one of the four eyes: above the threshold it is recorded only', async () => {
+    const id = await pending({ baseTotal: 150_000, total: 150_000 });
+    expect(await send(aStatusUpdate(id, 'ALLOW'))).toMatchObject({ status: 202, body: { result: 'recorded' } });
     const current = await view(id);
     expect(current.caseStatus).toBe('PENDING');
-    expect(current.notes).toEqual([expect.objectContaining({ by: 'provider:flagright', text: 'needs EDD' })]);
+    expect(current.history.at(-1)).toMatchObject({ action: 'PROVIDER_VERDICT', actor: 'provider:flagright' });
+  });
+
+  it('records, and acknowledges, a status change it cannot apply, so Flagright does not retry it for days', async () => {
+    const id = await pending();
+    expect((await send(aStatusUpdate(id, 'BLOCK'))).body).toMatchObject({ status: 'REJECTED' });
+    const closed = await snapshotOf(id);
+    const reversed = await send(aStatusUpdate(id, 'ALLOW'));
+    expect(reversed).toMatchObject({ status: 202, body: { result: 'recorded', why: 'the case is already REJECTED' } });
+    const after = await snapshotOf(id);
+    expect(after).toEqual({ ...closed, history: [...closed.history, 'PROVIDER_VERDICT'] });
+    const unknown = await send(aStatusUpdate(`not-ours-${randomUUID()}`, 'BLOCK'));
+    expect(unknown).toMatchObject({ status: 202, body: { result: 'recorded', why: 'no case for this transaction' } });
+  });
+});
+
+describe('the provider event ledger (replay memory on DynamoDB Local)', () => {
+  const db = testDocumentClient();
+  afterAll(() => db.destroy());
+  const ledger = () => providerEventLedger(db, stack.tables.counters, { rememberSeconds: 3600, leaseSeconds: 30 });
+
+  it('hands an event to one of many parallel callers, and then only ever answers duplicate', async () => {
+    const key = `flagright-event#${randomUUID()}`;
+    const claims = await Promise.all(Array.from({ length: 8 }, () => ledger().claim(key, 'digest-a')));
+    expect(claims.filter((claim) => claim === 'claimed')).toHaveLength(1);
+    expect(claims.filter((claim) => claim === 'in-progress')).toHaveLength(7);
+    await ledger().finish(key);
+    expect(await ledger().claim(key, 'digest-a')).toBe('duplicate');
+    expect(await ledger().claim(key, 'digest-b')).toBe('conflict');
+  });
+
+  it('lets the retry of a failed or dead attempt take the event over, never one with another body', async () => {
+    const released = `flagright-event#${randomUUID()}`;
+    expect(await ledger().claim(released, 'digest-a')).toBe('claimed');
+    await ledger().release(released);
+    expect(await ledger().claim(released, 'digest-b')).toBe('conflict');
+    expect(await ledger().claim(released, 'digest-a')).toBe('claimed');
+    const dead = `flagright-event#${randomUUID()}`;
+    const now = Date.now();
+    expect(await ledger().claim(dead, 'digest-a', now)).toBe('claimed');
+    expect(await ledger().claim(dead, 'digest-a', now + 10_000)).toBe('in-progress');
+    expect(await ledger().claim(dead, 'digest-a', now + 31_000)).toBe('claimed');
   });
 });
