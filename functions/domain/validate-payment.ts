@@ -162,8 +162,10 @@ const withinBudget = async <T>(deadline: number, clock: () => number, run: (sign
 
 /** Conflicts on the counters are retried until the budget runs out, or this many times. */
 const MAX_DECISION_ROUNDS = 60;
-/** How long a payment in a line waits per payment ahead of it before looking again. */
-const LINE_POLL_MS = 12;
+/** A first guess of how long one turn in a line takes (then learnt from the line's progress). */
+const LINE_INITIAL_PACE_MS = 20;
+/** The longest a payment in a line waits before looking again. */
+const LINE_MAX_POLL_MS = 200;
 /** A turn that has not moved for this long is passed over (its holder crashed or gave up). */
 const LINE_STALL_MS = 250;
 
@@ -229,22 +231,32 @@ export const validatePayment = async (
      * together; polls less often the further back it stands. A ticket whose holder went quiet
      * (crashed, or answered degraded) is passed over after LINE_STALL_MS, so a line never stalls.
      */
-    const waitForTurn = async (held: { line: Line; ticket: number }, servedAtTicket: number) => {
+    const waitForTurn = async (
+      held: { line: Line; ticket: number },
+      servedAtTicket: number,
+    ): Promise<[ValidateAnswer | undefined, VelocityInputs]> => {
       let served = servedAtTicket;
       let progressAt = clock();
+      // How long the line takes per ticket, learnt from its progress: the further back a payment
+      // stands, the less often it looks (a crowd polling a serialised store would slow it down).
+      let pace = LINE_INITIAL_PACE_MS;
+      let latest: VelocityInputs | undefined;
       for (;;) {
         if (served >= held.ticket - 1) {
+          // The read that showed our turn carries the counters as they are: decide on them at once
+          // (a duplicate of this payment is caught by the decision's own condition).
+          if (latest) return [undefined, latest];
           return timed((signal) =>
             Promise.all([deps.store.findAnswer(normalised.id, signal), deps.store.loadVelocity(keys, signal)]),
           );
         }
         const ahead = held.ticket - 1 - served;
-        await new Promise((resolve) =>
-          setTimeout(resolve, Math.min(ahead * LINE_POLL_MS, 100) * (0.5 + Math.random())),
-        );
-        const inputs = await timed((signal) => deps.store.loadVelocity(keys, signal, held.line));
-        const now = inputs.lineServed ?? 0;
-        if (now !== served) {
+        const wait = Math.min(Math.max((ahead - 0.5) * pace, 3), LINE_MAX_POLL_MS);
+        await new Promise((resolve) => setTimeout(resolve, wait * (0.75 + Math.random() / 2)));
+        latest = await timed((signal) => deps.store.loadVelocity(keys, signal, held.line));
+        const now = latest.lineServed ?? 0;
+        if (now > served) {
+          pace = (pace + (clock() - progressAt) / (now - served)) / 2;
           served = now;
           progressAt = clock();
         } else if (clock() - progressAt > LINE_STALL_MS) {
