@@ -101,6 +101,46 @@ describe('the analysts’ web UI', () => {
     expect(await page.locator(`#queue tr[data-id="${held.id}"]`).count()).toBe(0);
   });
 
+  it('lists an escalated case under its own filter and says who disagreed and when the time limit escalated it', async () => {
+    const held = aTransaction({ customer: `Escalated ${Date.now()}`, baseTotal: 150_000, total: 150_000 });
+    await validate(stack.apiUrl, held);
+    const decide = async (token: string, status: string, reason: string) => {
+      const response = await fetch(`${stack.adminUrl}/api/cases/${encodeURIComponent(String(held.id))}/decision`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ status, reason }),
+      });
+      expect(response.status).toBe(202);
+    };
+    await decide('local-analyst-token-0001', 'REJECTED', 'source of funds unclear');
+    await decide('local-supervisor-token-0001', 'APPROVED', 'documents received');
+
+    await page.goto(`${stack.adminUrl}/#/queue`);
+    await page.evaluate(() => sessionStorage.setItem('tm-proxy-token', 'local-analyst-token-0001'));
+    await page.reload();
+    await page.getByText('ana (analyst)').waitFor();
+    await page.getByLabel('Status').selectOption('ESCALATED');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const row = page.locator(`#queue tr[data-id="${held.id}"]`);
+    await row.locator('.badge.ESCALATED').waitFor();
+
+    // The sweeper's escalation cannot be waited for here: the case's answer gets the field it would set.
+    const slaEscalatedAt = '2030-01-02T03:04:05.000Z';
+    await page.route(`**/api/cases/${encodeURIComponent(String(held.id))}`, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: { ...(await response.json()), slaEscalatedAt } });
+    });
+    await row.click();
+    await page.locator('h1 + .badge.ESCALATED').waitFor();
+    await expect(page.locator('#escalation').textContent()).resolves.toContain(
+      'Escalated to a third person: first ana rejected (“source of funds unclear”), second sam approved (“documents received”).',
+    );
+    await expect(page.locator('#sla-escalated').textContent()).resolves.toContain(
+      `SLA escalated at ${await page.evaluate((at) => new Date(at).toLocaleString(), slaEscalatedAt)}`,
+    );
+    await page.unroute(`**/api/cases/${encodeURIComponent(String(held.id))}`);
+  });
+
   it('lets a supervisor map a OnePipe account on the accounts page', async () => {
     await page.evaluate(() => sessionStorage.setItem('tm-proxy-token', 'local-supervisor-token-0001'));
     await page.goto(`${stack.adminUrl}/#/accounts`);

@@ -1,0 +1,79 @@
+import { token } from '../session.js';
+import type {
+  AccountMapping,
+  AccountMappingInput,
+  CaseDetail,
+  CasePage,
+  Delivery,
+  DeliveryPage,
+  FinalStatus,
+  Items,
+  MappingChangeApproved,
+  MappingSaved,
+  Principal,
+  RetriedDeliveries,
+  WaitingNotification,
+} from './types.js';
+
+/** The admin API refused: its status and the `{ error: { code, message } }` it sent. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface ErrorBody {
+  error?: { code?: string; message?: string };
+}
+
+/**
+ * One call to the admin API with the session's token. The answer is typed by the caller (the
+ * functions below), not checked: the server validated it, and the UI writes everything as text.
+ */
+const call = async <T>(path: string, init: { method?: 'GET' | 'POST' | 'PUT'; body?: unknown } = {}): Promise<T> => {
+  const response = await fetch(path, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${token() ?? ''}`, 'content-type': 'application/json' },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  const body: unknown = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const { error } = body as ErrorBody;
+    throw new ApiError(response.status, error?.code ?? 'ERROR', error?.message ?? response.statusText);
+  }
+  return body as T;
+};
+
+const post = <T>(path: string, body: unknown = {}) => call<T>(path, { method: 'POST', body });
+const segment = encodeURIComponent;
+
+/** Every admin API call the UI makes, typed by what the server answers. */
+export const api = {
+  whoAmI: () => call<Principal>('/api/me'),
+
+  listCases: (query: URLSearchParams) => call<CasePage>(`/api/cases?${query}`),
+  getCase: (transactionId: string) => call<CaseDetail>(`/api/cases/${segment(transactionId)}`),
+  claimCase: (transactionId: string) => post<CaseDetail>(`/api/cases/${segment(transactionId)}/claim`),
+  releaseCase: (transactionId: string) => post<CaseDetail>(`/api/cases/${segment(transactionId)}/release`),
+  addCaseNote: (transactionId: string, text: string) =>
+    post<CaseDetail>(`/api/cases/${segment(transactionId)}/notes`, { text }),
+  /** 200 when final, 202 when it waits for another person: both answer the case as it now stands. */
+  decideCase: (transactionId: string, status: FinalStatus, reason: string) =>
+    post<CaseDetail>(`/api/cases/${segment(transactionId)}/decision`, { status, reason }),
+
+  listDeadDeliveries: () => call<DeliveryPage>('/api/deliveries?status=DEAD'),
+  retryDelivery: (deliveryId: string) => post<Delivery>(`/api/deliveries/${segment(deliveryId)}/retry`),
+  retryDeadSince: (since: Date) =>
+    post<RetriedDeliveries>('/api/deliveries/retry-dead', { since: since.toISOString() }),
+
+  listAccountMappings: () => call<Items<AccountMapping>>('/api/account-mappings'),
+  saveAccountMapping: (accountNumber: string, mapping: AccountMappingInput) =>
+    call<MappingSaved>(`/api/account-mappings/${segment(accountNumber)}`, { method: 'PUT', body: mapping }),
+  approveMappingChange: (accountNumber: string) =>
+    call<MappingChangeApproved>(`/api/account-mappings/${segment(accountNumber)}/approve`, { method: 'POST' }),
+  listWaitingNotifications: () => call<Items<WaitingNotification>>('/api/onepipe/unmatched'),
+};
