@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { CaseQuerySchema } from '../functions/domain/case-queries.js';
-import { DecisionRequestSchema, NoteRequestSchema } from '../functions/domain/cases.js';
-import { ListDeliveriesQuery, RetryDeadBody } from '../functions/domain/delivery.js';
-import { FlagrightWebhookEventSchema } from '../functions/domain/flagright-webhook.js';
-import { OnepipeNotificationSchema } from '../functions/domain/onepipe.js';
-import { ProviderWebhookSchema } from '../functions/domain/provider-webhook.js';
-import { accountMappingSchema } from '../functions/domain/toqio-save-transaction.js';
-import { TransactionSchema } from '../functions/domain/transaction.js';
+import { CaseQuerySchema } from '../functions/domain/cases/queries.js';
+import { DecisionRequestSchema, NoteRequestSchema } from '../functions/domain/cases/transitions.js';
+import { TransactionSchema } from '../functions/domain/decisions/transaction.js';
+import { OnepipeNotificationSchema } from '../functions/domain/onepipe/messages.js';
+import { accountMappingSchema } from '../functions/domain/onepipe/save-transaction.js';
+import { FlagrightWebhookEventSchema } from '../functions/domain/providers/flagright-webhook.js';
+import { ProviderWebhookSchema } from '../functions/domain/providers/webhook.js';
+import { ListDeliveriesQuery, RetryDeadBody } from '../functions/domain/webhooks/delivery.js';
 import { ADMIN_ROUTES, type AdminOperation, ROUTES } from './routes.js';
 
 /**

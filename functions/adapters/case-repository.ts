@@ -9,9 +9,9 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { CaseWorkflowFilter } from '#domain/case-queries.js';
-import type { CaseStore } from '#domain/case-workflow.js';
-import { CaseConflictError, type CaseRecord, type HistoryEntry } from '#domain/cases.js';
+import type { CaseWorkflowFilter } from '#domain/cases/queries.js';
+import { CaseConflictError, type CaseRecord, type HistoryEntry } from '#domain/cases/transitions.js';
+import type { CaseStore } from '#domain/cases/workflow.js';
 import { decodeCursor, encodeCursor, type Page } from './delivery-repository.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

@@ -10,11 +10,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { historyEntry } from '#domain/cases.js';
-import { SERVICE_DEGRADED, toAnswer, type ValidateAnswer } from '#domain/decision.js';
-import type { DegradedAnswerMessage } from '#domain/degraded-reconciliation.js';
-import type { CounterWrite, DecisionStore, VelocityInputs } from '#domain/validate-payment.js';
-import type { CounterChange, CounterItem } from '#domain/velocity.js';
+import { historyEntry } from '#domain/cases/transitions.js';
+import { SERVICE_DEGRADED, toAnswer, type ValidateAnswer } from '#domain/decisions/decision.js';
+import type { DegradedAnswerMessage } from '#domain/decisions/degraded-reconciliation.js';
+import type { CounterWrite, DecisionStore, VelocityInputs } from '#domain/decisions/validate-payment.js';
+import type { CounterChange, CounterItem } from '#domain/decisions/velocity.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 

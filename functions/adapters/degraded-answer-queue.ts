@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DegradedAnswerMessage } from '#domain/degraded-reconciliation.js';
+import type { DegradedAnswerMessage } from '#domain/decisions/degraded-reconciliation.js';
 
 /** The queue of degraded answers whose storage must be reconciled with what Toqio was told. */
 export const degradedAnswerQueue = (client: SQSClient, url: string) => ({

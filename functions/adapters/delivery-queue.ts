@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DeliveryQueue } from '#domain/deliver-webhook.js';
+import type { DeliveryQueue } from '#domain/webhooks/send-attempt.js';
 
 /** The deliveries queue and its DLQ. Messages only point at delivery records. */
 export const deliveryQueue = (client: SQSClient, urls: { queue: string; deadLetter: string }): DeliveryQueue => ({

@@ -7,8 +7,8 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { DeliveryStore } from '#domain/deliver-webhook.js';
-import type { Delivery, DeliveryStatus } from '#domain/delivery.js';
+import type { Delivery, DeliveryStatus } from '#domain/webhooks/delivery.js';
+import type { DeliveryStore } from '#domain/webhooks/send-attempt.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 

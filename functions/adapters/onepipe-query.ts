@@ -1,5 +1,5 @@
-import { confirmation, creditQuery, type OnepipeNotification, onepipeSignature } from '#domain/onepipe.js';
-import type { CreditConfirmer } from '#domain/onepipe-notifications.js';
+import { confirmation, creditQuery, type OnepipeNotification, onepipeSignature } from '#domain/onepipe/messages.js';
+import type { CreditConfirmer } from '#domain/onepipe/notifications.js';
 
 /**
  * Asks OnePipe whether a credit happened: `POST /v2/transact/query` on its transaction_ref, signed

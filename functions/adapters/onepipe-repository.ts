@@ -15,8 +15,8 @@ import {
   type MappingRecord,
   MappingRecordSchema,
   proposalKey,
-} from '#domain/account-mappings.js';
-import type { NotificationRecord, NotificationStore } from '#domain/onepipe-notifications.js';
+} from '#domain/onepipe/account-mappings.js';
+import type { NotificationRecord, NotificationStore } from '#domain/onepipe/notifications.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 

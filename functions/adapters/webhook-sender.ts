@@ -1,4 +1,4 @@
-import type { WebhookSender } from '#domain/deliver-webhook.js';
+import type { WebhookSender } from '#domain/webhooks/send-attempt.js';
 
 const SNIPPET_LENGTH = 500;
 

@@ -1,5 +1,5 @@
 import { signInThrottle } from '#adapters/sign-in-throttle.js';
-import { agreementReport } from '#domain/providers.js';
+import { agreementReport } from '#domain/providers/verdicts.js';
 import { buildOpenApi } from '#lib/openapi.js';
 import type { AdminOperations } from '#shared/admin-router.js';
 import { routeAdminApi } from '#shared/admin-router.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { historyEntry } from '#domain/cases.js';
-import { deliverWebhook } from '#domain/deliver-webhook.js';
-import { DeliveryMessageSchema } from '#domain/delivery.js';
+import { historyEntry } from '#domain/cases/transitions.js';
+import { DeliveryMessageSchema } from '#domain/webhooks/delivery.js';
+import { deliverWebhook } from '#domain/webhooks/send-attempt.js';
 import { logger } from '#shared/logger.js';
 import { metrics } from '#shared/metrics.js';
 import { sqsHandler } from '#shared/sqs.js';

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { expireCases } from '#domain/case-workflow.js';
+import { expireCases } from '#domain/cases/sla-expiry.js';
 import { logger } from '#shared/logger.js';
 import { metrics } from '#shared/metrics.js';
 import { scheduledHandler } from '#shared/sqs.js';

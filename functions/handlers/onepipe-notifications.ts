@@ -6,8 +6,8 @@ import {
   OnepipeNotificationSchema,
   onepipeSignature,
   RequestRefSchema,
-} from '#domain/onepipe.js';
-import { receivedRecord, receiveNotification, refuseNotification } from '#domain/onepipe-notifications.js';
+} from '#domain/onepipe/messages.js';
+import { receivedRecord, receiveNotification, refuseNotification } from '#domain/onepipe/notifications.js';
 import { ConflictError, ForbiddenError, NotConfiguredError, UnauthorizedError } from '#shared/errors.js';
 import { fieldProblems, httpHandler, json, parseJsonBody, secretsEqual } from '#shared/http.js';
 import { logger } from '#shared/logger.js';

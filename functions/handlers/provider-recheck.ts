@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { checkLateVerdict, ProviderCheckMessageSchema } from '#domain/provider-late.js';
+import { checkLateVerdict, ProviderCheckMessageSchema } from '#domain/providers/late-verdict.js';
 import { logger } from '#shared/logger.js';
 import { metrics } from '#shared/metrics.js';
 import { sqsHandler } from '#shared/sqs.js';

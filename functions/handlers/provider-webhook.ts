@@ -8,7 +8,7 @@ import {
   FlagrightWebhookEventSchema,
   flagrightEventKey,
   readFlagrightEvent,
-} from '#domain/flagright-webhook.js';
+} from '#domain/providers/flagright-webhook.js';
 import {
   applyProviderVerdict,
   checkSignature,
@@ -16,7 +16,7 @@ import {
   ProviderWebhookSchema,
   SIGNATURE_HEADER,
   type VerdictOutcome,
-} from '#domain/provider-webhook.js';
+} from '#domain/providers/webhook.js';
 import {
   BadRequestError,
   ConflictError,

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DegradedAnswerMessageSchema, reconcileDegradedAnswer } from '#domain/degraded-reconciliation.js';
+import { DegradedAnswerMessageSchema, reconcileDegradedAnswer } from '#domain/decisions/degraded-reconciliation.js';
 import { logger } from '#shared/logger.js';
 import { metrics } from '#shared/metrics.js';
 import { sqsHandler } from '#shared/sqs.js';

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { sweepDeliveries } from '#domain/delivery-operations.js';
+import { sweepDeliveries } from '#domain/webhooks/sweep.js';
 import { metrics } from '#shared/metrics.js';
 import { scheduledHandler } from '#shared/sqs.js';
 import { wiring } from '#shared/wiring.js';

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { publishDeliveries } from '#domain/delivery-operations.js';
-import { TransactionSchema } from '#domain/transaction.js';
-import { validatePayment } from '#domain/validate-payment.js';
+import { TransactionSchema } from '#domain/decisions/transaction.js';
+import { validatePayment } from '#domain/decisions/validate-payment.js';
+import { publishDeliveries } from '#domain/webhooks/outbox.js';
 import { httpHandler, json, requireApiKey } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
 import { metrics } from '#shared/metrics.js';

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { HttpProviderConfigSchema } from '#domain/provider-mapping.js';
+import { HttpProviderConfigSchema } from '#domain/providers/http-mapping.js';
 import { FUNCTIONS } from '#lib/routes.js';
 import { SECRETS, type SecretKey } from '#lib/secrets.js';
 

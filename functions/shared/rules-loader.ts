@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { compileRuleSet, type RulesEngine } from '#domain/rules.js';
+import { compileRuleSet, type RulesEngine } from '#domain/rules/engine.js';
 
 /**
  * Reads and compiles a rule set file once. In Lambda the bundle carries rules/ next to the

@@ -18,7 +18,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DELIVERY_TARGETS } from '../../functions/domain/delivery.js';
+import { DELIVERY_TARGETS } from '../../functions/domain/webhooks/delivery.js';
 
 export interface MonitoringProps {
   api: HttpApi;

@@ -2,8 +2,8 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } 
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { deliveryQueue } from '../../functions/adapters/delivery-queue.js';
 import { deliveryRepository } from '../../functions/adapters/delivery-repository.js';
-import { type Delivery, newDelivery } from '../../functions/domain/delivery.js';
-import { publishDeliveries } from '../../functions/domain/delivery-operations.js';
+import { type Delivery, newDelivery } from '../../functions/domain/webhooks/delivery.js';
+import { publishDeliveries } from '../../functions/domain/webhooks/outbox.js';
 import { localSqsClient } from '../../local/sqs.js';
 import type { LocalStack } from '../../local/stack.js';
 import { eventually, startReceiver } from '../fixtures/receiver.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { signProviderWebhook } from '../../functions/domain/provider-webhook.js';
+import { signProviderWebhook } from '../../functions/domain/providers/webhook.js';
 import type { LocalStack } from '../../local/stack.js';
 import { startFakeProvider } from '../fixtures/fake-provider.js';
 import { eventually } from '../fixtures/receiver.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { providerEventLedger } from '../../functions/adapters/provider-event-ledger.js';
-import { signProviderWebhook } from '../../functions/domain/provider-webhook.js';
+import { signProviderWebhook } from '../../functions/domain/providers/webhook.js';
 import type { LocalStack } from '../../local/stack.js';
 import { startFakeProvider } from '../fixtures/fake-provider.js';
 import { aStatusUpdate, flagrightRequest } from '../fixtures/flagright-webhooks.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { signProviderWebhook } from '../../functions/domain/provider-webhook.js';
+import { signProviderWebhook } from '../../functions/domain/providers/webhook.js';
 import type { LocalStack } from '../../local/stack.js';
 import { startFakeProvider } from '../fixtures/fake-provider.js';
 import { flagrightRequest } from '../fixtures/flagright-webhooks.js';

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { FIELD_LIMITS, MAX_AMOUNT } from '../../functions/domain/transaction.js';
+import { FIELD_LIMITS, MAX_AMOUNT } from '../../functions/domain/decisions/transaction.js';
 import { MAX_JSON_DEPTH } from '../../functions/shared/http.js';
 import { aTransaction } from '../fixtures/transactions.js';
 import { testDocumentClient } from '../integration/stack.js';

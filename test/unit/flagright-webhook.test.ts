@@ -5,7 +5,7 @@ import {
   checkFlagrightSignature,
   FLAGRIGHT_EVENT_POLICY,
   readFlagrightEvent,
-} from '../../functions/domain/flagright-webhook.js';
+} from '../../functions/domain/providers/flagright-webhook.js';
 import { secretsEqual } from '../../functions/shared/http.js';
 
 const secret = 'flagright-endpoint-secret-0001';

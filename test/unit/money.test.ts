@@ -1,4 +1,10 @@
-import { currencyExponent, fromMillis, majorToMinor, minorToMajor, toMillis } from '../../functions/domain/money.js';
+import {
+  currencyExponent,
+  fromMillis,
+  majorToMinor,
+  minorToMajor,
+  toMillis,
+} from '../../functions/domain/shared/money.js';
 
 describe('money', () => {
   it('keeps decimal amounts exact', () => {

@@ -2,10 +2,10 @@ import {
   buildProviderRequest,
   HttpProviderConfigSchema,
   readProviderVerdict,
-} from '../../functions/domain/provider-mapping.js';
-import { checkSignature, mapWebhookStatus, signProviderWebhook } from '../../functions/domain/provider-webhook.js';
-import { agreementReport, combine, type ProviderOutcome } from '../../functions/domain/providers.js';
-import type { Evaluation } from '../../functions/domain/rules.js';
+} from '../../functions/domain/providers/http-mapping.js';
+import { agreementReport, combine, type ProviderOutcome } from '../../functions/domain/providers/verdicts.js';
+import { checkSignature, mapWebhookStatus, signProviderWebhook } from '../../functions/domain/providers/webhook.js';
+import type { Evaluation } from '../../functions/domain/rules/engine.js';
 
 const rules = (status: Evaluation['status'], outcome?: 'REJECT' | 'REVIEW'): Evaluation => ({
   status,

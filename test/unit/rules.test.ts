@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { buildFacts } from '../../functions/domain/decision.js';
-import { compileRuleSet, type Facts, RuleSetError } from '../../functions/domain/rules.js';
-import { normaliseTransaction, TransactionSchema } from '../../functions/domain/transaction.js';
-import { velocityFacts } from '../../functions/domain/velocity.js';
+import { buildFacts } from '../../functions/domain/decisions/decision.js';
+import { normaliseTransaction, TransactionSchema } from '../../functions/domain/decisions/transaction.js';
+import { velocityFacts } from '../../functions/domain/decisions/velocity.js';
+import { compileRuleSet, type Facts, RuleSetError } from '../../functions/domain/rules/engine.js';
 import { seedExample } from '../fixtures/transactions.js';
 
 const defaultRules = () => compileRuleSet(parse(readFileSync('rules/default.yaml', 'utf8')));

@@ -1,4 +1,4 @@
-import { normaliseTransaction, TransactionSchema } from '../../functions/domain/transaction.js';
+import { normaliseTransaction, TransactionSchema } from '../../functions/domain/decisions/transaction.js';
 import { seedExample } from '../fixtures/transactions.js';
 
 describe('TransactionSchema', () => {

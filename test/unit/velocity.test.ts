@@ -1,4 +1,4 @@
-import { bucketIndex, counterChange, velocityFacts, WINDOWS } from '../../functions/domain/velocity.js';
+import { bucketIndex, counterChange, velocityFacts, WINDOWS } from '../../functions/domain/decisions/velocity.js';
 
 const NOW = 1_800_000_000;
 

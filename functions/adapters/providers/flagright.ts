@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { NormalisedTransaction, Party, Transaction } from '#domain/decisions/transaction.js';
 import {
   lookupOwn,
   type ProviderPort,
   type ProviderStatus,
   ProviderUnreadableError,
   type ProviderVerdict,
-} from '#domain/providers.js';
-import type { NormalisedTransaction, Party, Transaction } from '#domain/transaction.js';
+} from '#domain/providers/verdicts.js';
 import { postJson } from './http-provider.js';
 
 /** Flagright's verdicts (its RuleAction enum) in our words: FLAG and SUSPEND hold the payment for review. */

@@ -1,5 +1,5 @@
 import CircuitBreaker from 'opossum';
-import type { ProviderOutcome, ProviderPort } from '#domain/providers.js';
+import type { ProviderOutcome, ProviderPort } from '#domain/providers/verdicts.js';
 
 export interface GuardSettings {
   timeoutMs: number;

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { buildProviderRequest, type HttpProviderConfig, readProviderVerdict } from '#domain/provider-mapping.js';
-import { type ProviderPort, ProviderUnreadableError } from '#domain/providers.js';
+import { buildProviderRequest, type HttpProviderConfig, readProviderVerdict } from '#domain/providers/http-mapping.js';
+import { type ProviderPort, ProviderUnreadableError } from '#domain/providers/verdicts.js';
 
 /** Posts JSON to a provider and reads its JSON answer; non-2xx and non-JSON answers are failures. */
 export const postJson = async (url: string, body: string, headers: Record<string, string>, signal: AbortSignal) => {

@@ -1,6 +1,5 @@
 import { checkCursor, refusedInputAsBadRequest } from '#adapters/listing-input.js';
-import { CaseQuerySchema, toWorkflowFilter } from '#domain/case-queries.js';
-import { addNote, changeCase } from '#domain/case-workflow.js';
+import { CaseQuerySchema, toWorkflowFilter } from '#domain/cases/queries.js';
 import {
   type Actor,
   type CaseFilter,
@@ -12,7 +11,8 @@ import {
   planDecision,
   planRelease,
   slaView,
-} from '#domain/cases.js';
+} from '#domain/cases/transitions.js';
+import { addNote, changeCase } from '#domain/cases/workflow.js';
 import type { AdminOperations, AdminRequest } from '#shared/admin-router.js';
 import { slaWarningMs } from '#shared/config.js';
 import { json, parseJsonBody } from '#shared/http.js';

@@ -4,9 +4,9 @@ import {
   mappingHistoryEntry,
   newMappingRecord,
   proposeChange,
-} from '#domain/account-mappings.js';
-import { registerUnmatched } from '#domain/onepipe-notifications.js';
-import { accountMappingSchema, completeMapping } from '#domain/toqio-save-transaction.js';
+} from '#domain/onepipe/account-mappings.js';
+import { registerUnmatched } from '#domain/onepipe/notifications.js';
+import { accountMappingSchema, completeMapping } from '#domain/onepipe/save-transaction.js';
 import type { AdminOperations } from '#shared/admin-router.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.js';
 import { json, parseJsonBody } from '#shared/http.js';

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { changeCase, type WorkflowDeps } from './case-workflow.js';
-import { CaseConflictError, CaseNotFoundError, historyEntry, planProviderVerdict } from './cases.js';
-import { lookupOwn, type ProviderStatus } from './providers.js';
+import { CaseConflictError, CaseNotFoundError, historyEntry, planProviderVerdict } from '../cases/transitions.js';
+import { changeCase, type WorkflowDeps } from '../cases/workflow.js';
+import { lookupOwn, type ProviderStatus } from './verdicts.js';
 
 /** A provider's late verdict on a pending payment. `status` is in the provider's own words or ours. */
 export const ProviderWebhookSchema = z.looseObject({

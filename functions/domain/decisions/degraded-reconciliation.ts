@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type CaseChange, type CaseRecord, historyEntry, snapshot } from './cases.js';
+import { type CaseChange, type CaseRecord, historyEntry, snapshot } from '../cases/transitions.js';
 import { SERVICE_DEGRADED } from './decision.js';
 
 /**

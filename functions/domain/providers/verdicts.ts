@@ -1,6 +1,6 @@
-import type { Reason } from './decision.js';
-import type { DecisionStatus, Evaluation } from './rules.js';
-import type { NormalisedTransaction, Transaction } from './transaction.js';
+import type { Reason } from '../decisions/decision.js';
+import type { NormalisedTransaction, Transaction } from '../decisions/transaction.js';
+import type { DecisionStatus, Evaluation } from '../rules/engine.js';
 
 /**
  * A transaction-monitoring provider behind one port. Adapters (rules, a generic HTTP provider,

@@ -1,6 +1,6 @@
 import { isValidBIC, isValidIBAN } from 'ibantools';
 import { z } from 'zod';
-import { toMillis } from './money.js';
+import { toMillis } from '../shared/money.js';
 
 /**
  * Toqio's account shape (Save Transaction seed). Every field is optional because Toqio's

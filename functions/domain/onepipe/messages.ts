@@ -1,9 +1,9 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
-import { type Delivery, newDelivery } from './delivery.js';
-import { majorToMinor } from './money.js';
-import type { NormalisedTransaction } from './transaction.js';
+import type { NormalisedTransaction } from '../decisions/transaction.js';
+import { majorToMinor } from '../shared/money.js';
+import { type Delivery, newDelivery } from '../webhooks/delivery.js';
 
 /**
  * OnePipe's Transaction Notification, parsed leniently: the samples disagree on types and

@@ -1,6 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { z } from 'zod';
-import { nameKey } from './transaction.js';
+import { nameKey } from '../decisions/transaction.js';
 
 /** One rule of a rule set: a CEL condition over the facts and what a match means. */
 export const RuleSchema = z.strictObject({

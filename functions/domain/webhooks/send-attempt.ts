@@ -1,17 +1,6 @@
-import {
-  type AttemptOutcome,
-  type AttemptResult,
-  applyAttempt,
-  type Delivery,
-  type DeliveryMessage,
-  scheduleMessage,
-} from './delivery.js';
-import {
-  buildRequest,
-  type OutboundRequest,
-  TargetNotConfiguredError,
-  type TargetSettings,
-} from './delivery-targets.js';
+import type { Delivery, DeliveryMessage } from './delivery.js';
+import { type AttemptOutcome, type AttemptResult, applyAttempt, scheduleMessage } from './retry-policy.js';
+import { buildRequest, type OutboundRequest, TargetNotConfiguredError, type TargetSettings } from './targets.js';
 
 /** Storage of delivery records, with a lease so one delivery is never sent by two workers at once. */
 export interface DeliveryStore {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { AccountMappingInput } from './toqio-save-transaction.js';
+import type { AccountMappingInput } from './save-transaction.js';
 
 /**
  * Account mappings decide whose Toqio account inbound money lands in, so they change like a rule:

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CASE_FILTERS, type ReviewStage } from './cases.js';
+import { CASE_FILTERS, type ReviewStage } from './transitions.js';
 
 /** The queue's query string: status, amount, rule, customer and age filters, and paging. */
 export const CaseQuerySchema = z.object({

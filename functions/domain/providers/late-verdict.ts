@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { CaseRecord } from './cases.js';
-import { type HistoryEntry, historyEntry } from './cases.js';
-import type { InformationalCase } from './onepipe-notifications.js';
-import { type ProviderPort, type ProviderVerdict, toDecisionStatus } from './providers.js';
-import type { DecisionStatus } from './rules.js';
-import { type NormalisedTransaction, PROVIDER_LATE_KEY_PREFIX, type Transaction } from './transaction.js';
+import type { CaseRecord } from '../cases/transitions.js';
+import { type HistoryEntry, historyEntry } from '../cases/transitions.js';
+import { type NormalisedTransaction, PROVIDER_LATE_KEY_PREFIX, type Transaction } from '../decisions/transaction.js';
+import type { InformationalCase } from '../onepipe/notifications.js';
+import type { DecisionStatus } from '../rules/engine.js';
+import { type ProviderPort, type ProviderVerdict, toDecisionStatus } from './verdicts.js';
 
 export const ProviderCheckMessageSchema = z.strictObject({ transactionId: z.string().min(1) });
 export type ProviderCheckMessage = z.infer<typeof ProviderCheckMessageSchema>;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Reason } from './decision.js';
-import type { DecisionStatus } from './rules.js';
-import type { NormalisedTransaction } from './transaction.js';
+import type { Reason } from '../decisions/decision.js';
+import type { NormalisedTransaction } from '../decisions/transaction.js';
+import type { DecisionStatus } from '../rules/engine.js';
 
 /**
  * A case is a payment held for review (PENDING_EXTERNAL_APPROVAL). It moves FIRST -> (SECOND,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { combine, type ProviderMode, type ProviderOutcome, type ProviderStatus } from '../providers/verdicts.js';
+import type { DecisionStatus, RulesEngine } from '../rules/engine.js';
+import type { Delivery } from '../webhooks/delivery.js';
 import { buildFacts, type Decision, decidePayment, degradedAnswer, toAnswer, type ValidateAnswer } from './decision.js';
-import type { Delivery } from './delivery.js';
-import { combine, type ProviderMode, type ProviderOutcome, type ProviderStatus } from './providers.js';
-import type { DecisionStatus, RulesEngine } from './rules.js';
 import { normaliseTransaction, type Transaction } from './transaction.js';
 import {
   type CounterChange,

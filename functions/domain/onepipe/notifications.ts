@@ -1,18 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { DeliveryQueue } from './deliver-webhook.js';
-import { type Delivery, newDelivery } from './delivery.js';
-import { publishDeliveries } from './delivery-operations.js';
-import { minorToMajor } from './money.js';
-import { classifyNotification, type OnepipeNotification, OnepipeNotificationSchema } from './onepipe.js';
-import type { RulesEngine } from './rules.js';
-import {
-  type AccountMapping,
-  completeMapping,
-  type InboundSettings,
-  saveTransactionBody,
-} from './toqio-save-transaction.js';
-import { normaliseTransaction, ONEPIPE_KEY_PREFIX, TransactionSchema } from './transaction.js';
-import { velocityFacts } from './velocity.js';
+import { normaliseTransaction, ONEPIPE_KEY_PREFIX, TransactionSchema } from '../decisions/transaction.js';
+import { velocityFacts } from '../decisions/velocity.js';
+import type { RulesEngine } from '../rules/engine.js';
+import { minorToMajor } from '../shared/money.js';
+import { type Delivery, newDelivery } from '../webhooks/delivery.js';
+import { publishDeliveries } from '../webhooks/outbox.js';
+import type { DeliveryQueue } from '../webhooks/send-attempt.js';
+import { classifyNotification, type OnepipeNotification, OnepipeNotificationSchema } from './messages.js';
+import { type AccountMapping, completeMapping, type InboundSettings, saveTransactionBody } from './save-transaction.js';
 
 /**
  * What happened to a notification:

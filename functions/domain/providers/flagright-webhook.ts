@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { lookupOwn, type ProviderStatus } from './providers.js';
+import { lookupOwn, type ProviderStatus } from './verdicts.js';
 
 /*
  * Flagright's own webhooks, from what Flagright publishes (docs.flagright.com/docs/flagright-api/…;

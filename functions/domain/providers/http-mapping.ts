@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Reason } from './decision.js';
-import { lookupOwn, type ProviderStatus, ProviderUnreadableError, type ProviderVerdict } from './providers.js';
+import type { Reason } from '../decisions/decision.js';
+import { lookupOwn, type ProviderStatus, ProviderUnreadableError, type ProviderVerdict } from './verdicts.js';
 
 /**
  * The generic HTTP provider, configured declaratively (HTTP_PROVIDER_CONFIG, JSON):

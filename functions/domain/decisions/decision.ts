@@ -1,5 +1,5 @@
-import type { ProviderMode, ProviderOutcome } from './providers.js';
-import type { DecisionStatus, Evaluation, Facts, RulesEngine } from './rules.js';
+import type { ProviderMode, ProviderOutcome } from '../providers/verdicts.js';
+import type { DecisionStatus, Evaluation, Facts, RulesEngine } from '../rules/engine.js';
 import type { NormalisedTransaction } from './transaction.js';
 
 /** A reason as Toqio and the analysts read it. */

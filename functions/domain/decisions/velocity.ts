@@ -1,5 +1,5 @@
-import { fromMillis } from './money.js';
-import type { Facts, WindowFacts } from './rules.js';
+import type { Facts, WindowFacts } from '../rules/engine.js';
+import { fromMillis } from '../shared/money.js';
 
 /**
  * Velocity is kept as one counter item per customer and per beneficiary. Each window is cut into

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { onepipeSignature } from '../onepipe/messages.js';
 import type { Delivery, DeliveryTarget } from './delivery.js';
-import { onepipeSignature } from './onepipe.js';
 
 /** Partner settings the registry needs; secrets arrive from configuration, never from a record. */
 export interface TargetSettings {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { minorToMajor } from './money.js';
-import type { OnepipeNotification } from './onepipe.js';
+import { minorToMajor } from '../shared/money.js';
+import type { OnepipeNotification } from './messages.js';
 
 /**
  * Toqio's SAVE_TRANSACTION webhook for an inbound bank transfer, written strictly from the seed

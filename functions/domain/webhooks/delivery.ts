@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * A delivery is one outbound webhook we owe a partner. The record is the source of truth (the
+ * SQS message only points at it): QUEUED until the first attempt, FAILED while retries remain,
+ * DELIVERED after a 2xx, DEAD when retries are spent or the partner refused it (4xx), CANCELLED
+ * when the change that caused it was undone before it was sent (a degraded answer's late write).
+ */
+export const DELIVERY_STATUSES = ['QUEUED', 'FAILED', 'DELIVERED', 'DEAD', 'CANCELLED'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Partners we send to. The registry in delivery-targets.ts turns a target into a URL and headers. */
+export const DELIVERY_TARGETS = ['toqio', 'onepipe'] as const;
+export type DeliveryTarget = (typeof DELIVERY_TARGETS)[number];
+
+export interface Attempt {
+  number: number;
+  at: string;
+  outcome: 'delivered' | 'retry' | 'dead';
+  httpStatus?: number;
+  latencyMs: number;
+  error?: string;
+  /** The first characters of the partner's answer, for troubleshooting. */
+  responseSnippet?: string;
+}
+
+export interface Delivery {
+  deliveryId: string;
+  target: DeliveryTarget;
+  /** The partner's event type, e.g. TRANSACTION_MONITORING_STATUS_UPDATED. */
+  type: string;
+  /** What the delivery is about (a transaction id), to list a case's deliveries. */
+  subject: string;
+  /** The exact JSON body, fixed at creation so every attempt sends the same bytes. */
+  payload: string;
+  status: DeliveryStatus;
+  attempts: Attempt[];
+  attemptCount: number;
+  /** Attempts before this number belong to earlier retry rounds (a manual retry starts a new round). */
+  roundStart: number;
+  createdAt: string;
+  updatedAt: string;
+  /** When the record next needs attention: the sweeper and the status index sort on it. */
+  dueAt: string;
+  nextAttemptAt?: string;
+  deliveredAt?: string;
+  deadReason?: string;
+  cancelledAt?: string;
+  cancelReason?: string;
+}
+
+/** The SQS message: a pointer to the record, and when it may be acted on (long waits re-enqueue). */
+export const DeliveryMessageSchema = z.strictObject({
+  deliveryId: z.string().min(1),
+  notBefore: z.iso.datetime().optional(),
+});
+export type DeliveryMessage = z.infer<typeof DeliveryMessageSchema>;
+
+export const newDelivery = (input: {
+  target: DeliveryTarget;
+  type: string;
+  subject: string;
+  payload: unknown;
+  now: Date;
+}): Delivery => {
+  const at = input.now.toISOString();
+  return {
+    deliveryId: `dlv_${randomUUID()}`,
+    target: input.target,
+    type: input.type,
+    subject: input.subject,
+    payload: JSON.stringify(input.payload),
+    status: 'QUEUED',
+    attempts: [],
+    attemptCount: 0,
+    roundStart: 0,
+    createdAt: at,
+    updatedAt: at,
+    dueAt: at,
+  };
+};
+
+/** A dead delivery sent again by a supervisor: a fresh round of the retry schedule. */
+export const restartDelivery = (delivery: Delivery, now: Date): Delivery => {
+  const at = now.toISOString();
+  const { deadReason: _reason, nextAttemptAt: _next, ...rest } = delivery;
+  return { ...rest, status: 'QUEUED', roundStart: delivery.attemptCount, updatedAt: at, dueAt: at };
+};
+
+/** The admin API's delivery listing query and bulk-retry body. */
+export const ListDeliveriesQuery = z.object({
+  status: z.enum(DELIVERY_STATUSES).default('DEAD'),
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export const RetryDeadBody = z.strictObject({ since: z.iso.datetime({ offset: true }) });
