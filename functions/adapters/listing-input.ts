@@ -1,7 +1,9 @@
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { DomainError } from '#domain/shared/errors.js';
 
 /** A listing cursor this API did not issue, or one that no longer fits the query (HTTP 400). */
-export class InvalidCursorError extends Error {
+export class InvalidCursorError extends DomainError {
+  readonly kind = 'invalid-cursor';
   override name = 'InvalidCursorError';
 }
 

@@ -4,8 +4,21 @@ export interface FieldProblem {
   message: string;
 }
 
+import {
+  ConflictError,
+  DomainError,
+  type ErrorKind,
+  ForbiddenError,
+  NotConfiguredError,
+  NotFoundError,
+  UnauthorizedError,
+} from '#domain/shared/errors.js';
+
+export { ConflictError, DomainError, ForbiddenError, NotConfiguredError, NotFoundError, UnauthorizedError };
+
 /** Errors a caller can act on. The status table below is the only mapping to HTTP. */
-export class BadRequestError extends Error {
+export class BadRequestError extends DomainError {
+  readonly kind = 'bad-request';
   override name = 'BadRequestError';
   constructor(
     message: string,
@@ -15,26 +28,13 @@ export class BadRequestError extends Error {
     super(message);
   }
 }
-export class UnauthorizedError extends Error {
-  override name = 'UnauthorizedError';
-}
-export class ForbiddenError extends Error {
-  override name = 'ForbiddenError';
-}
-export class NotFoundError extends Error {
-  override name = 'NotFoundError';
-}
-export class ConflictError extends Error {
-  override name = 'ConflictError';
-}
-export class PayloadTooLargeError extends Error {
+export class PayloadTooLargeError extends DomainError {
+  readonly kind = 'payload-too-large';
   override name = 'PayloadTooLargeError';
 }
-export class NotConfiguredError extends Error {
-  override name = 'NotConfiguredError';
-}
 /** Too many failed attempts from one source; `retryAfterSeconds` says when to try again. */
-export class TooManyRequestsError extends Error {
+export class TooManyRequestsError extends DomainError {
+  readonly kind = 'too-many-requests';
   override name = 'TooManyRequestsError';
   constructor(
     message: string,
@@ -44,17 +44,18 @@ export class TooManyRequestsError extends Error {
   }
 }
 
-const STATUS: Record<string, { status: number; code: string }> = {
-  BadRequestError: { status: 400, code: 'BAD_REQUEST' },
-  UnauthorizedError: { status: 401, code: 'UNAUTHORIZED' },
-  ForbiddenError: { status: 403, code: 'FORBIDDEN' },
-  NotFoundError: { status: 404, code: 'NOT_FOUND' },
-  ConflictError: { status: 409, code: 'CONFLICT' },
-  PayloadTooLargeError: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
-  TooManyRequestsError: { status: 429, code: 'TOO_MANY_REQUESTS' },
+/** The one mapping of error kinds to HTTP statuses and codes. */
+const STATUS: Record<ErrorKind, { status: number; code: string }> = {
+  'bad-request': { status: 400, code: 'BAD_REQUEST' },
   /** A listing cursor the caller crafted, or one that no longer fits the query. */
-  InvalidCursorError: { status: 400, code: 'INVALID_CURSOR' },
-  NotConfiguredError: { status: 503, code: 'NOT_CONFIGURED' },
+  'invalid-cursor': { status: 400, code: 'INVALID_CURSOR' },
+  unauthorized: { status: 401, code: 'UNAUTHORIZED' },
+  forbidden: { status: 403, code: 'FORBIDDEN' },
+  'not-found': { status: 404, code: 'NOT_FOUND' },
+  conflict: { status: 409, code: 'CONFLICT' },
+  'payload-too-large': { status: 413, code: 'PAYLOAD_TOO_LARGE' },
+  'too-many-requests': { status: 429, code: 'TOO_MANY_REQUESTS' },
+  'not-configured': { status: 503, code: 'NOT_CONFIGURED' },
 };
 
 export interface ErrorBody {
@@ -63,9 +64,9 @@ export interface ErrorBody {
 
 /** Maps any thrown value to a status and a body; unknown errors never leak their message. */
 export const toErrorResponse = (error: unknown, requestId?: string): { status: number; body: ErrorBody } => {
-  // Own properties only: an error named `constructor` or `toString` is not a known kind.
-  const known = error instanceof Error && Object.hasOwn(STATUS, error.name) ? STATUS[error.name] : undefined;
-  if (!known || !(error instanceof Error)) {
+  // By class and kind only: an error that merely calls itself `ConflictError` is not one.
+  const known = error instanceof DomainError && Object.hasOwn(STATUS, error.kind) ? STATUS[error.kind] : undefined;
+  if (!known || !(error instanceof DomainError)) {
     return {
       status: 500,
       body: { error: { code: 'INTERNAL', message: 'Internal error', ...(requestId ? { requestId } : {}) } },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Reason } from '../decisions/decision.js';
 import type { NormalisedTransaction } from '../decisions/transaction.js';
 import type { DecisionStatus } from '../rules/engine.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
 
 /**
  * A case is a payment held for review (PENDING_EXTERNAL_APPROVAL). It moves FIRST -> (SECOND,
@@ -104,16 +105,10 @@ export const NoteRequestSchema = z.strictObject({
   text: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(5000),
 });
 
-/** Domain refusals; their names map to HTTP statuses in the shared error table. */
-export class CaseNotFoundError extends Error {
-  override name = 'NotFoundError';
-}
-export class CaseConflictError extends Error {
-  override name = 'ConflictError';
-}
-export class CaseForbiddenError extends Error {
-  override name = 'ForbiddenError';
-}
+/** Refusals of case changes; their kinds map to HTTP statuses in the shared error table. */
+export class CaseNotFoundError extends NotFoundError {}
+export class CaseConflictError extends ConflictError {}
+export class CaseForbiddenError extends ForbiddenError {}
 
 export const snapshot = (record: CaseRecord): CaseSnapshot => ({
   status: record.status,

@@ -1,3 +1,4 @@
+import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { type Delivery, type DeliveryStatus, restartDelivery } from './delivery.js';
 import type { DeliveryQueue } from './send-attempt.js';
 
@@ -13,12 +14,8 @@ export interface DeliveryRecords {
   touchIfIdle(deliveryId: string, expected: DeliveryStatus, expectedUpdatedAt: string, now: Date): Promise<boolean>;
 }
 
-export class DeliveryNotFoundError extends Error {
-  override name = 'NotFoundError';
-}
-export class DeliveryNotDeadError extends Error {
-  override name = 'ConflictError';
-}
+export class DeliveryNotFoundError extends NotFoundError {}
+export class DeliveryNotDeadError extends ConflictError {}
 
 /** A supervisor sends a dead delivery again: a new round of the retry schedule, same webhook-id. */
 export const retryDeadDelivery = async (
