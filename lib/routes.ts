@@ -65,6 +65,7 @@ export const FUNCTIONS = {
     // The queue's visibility timeout (60 s) is 6x this.
     timeoutSeconds: 10,
     tables: { decisions: 'readWrite', history: 'append', deliveries: 'readWrite' },
+    queues: { deliveries: 'send' },
     assets: ['rules'],
     trigger: { kind: 'sqs', queue: 'degradedAnswers', batchSize: 5, maxConcurrency: 2, maxBatchingWindowSeconds: 1 },
   },

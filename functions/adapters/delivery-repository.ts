@@ -78,8 +78,11 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
         new PutCommand({
           TableName: table,
           Item: delivery,
-          ConditionExpression: 'leaseToken = :token',
-          ExpressionAttributeValues: { ':token': leaseToken },
+          // Still ours, and still sendable: a record cancelled meanwhile (its lease lapsed during a
+          // stall) is never brought back to life by a late attempt.
+          ConditionExpression: 'leaseToken = :token AND #s IN (:queued, :failed)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':token': leaseToken, ':queued': 'QUEUED', ':failed': 'FAILED' },
         }),
       );
     },
@@ -210,21 +213,24 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
       }
       for (const delivery of found.values()) {
         if (delivery.status === 'DELIVERED') result.delivered.push(delivery.deliveryId);
-        if (delivery.status !== 'QUEUED' && delivery.status !== 'FAILED') continue;
+        // A DEAD delivery is cancelled too, so no one can send it again with a manual retry.
+        if (delivery.status !== 'QUEUED' && delivery.status !== 'FAILED' && delivery.status !== 'DEAD') continue;
         try {
           await client.send(
             new UpdateCommand({
               TableName: table,
               Key: { deliveryId: delivery.deliveryId },
               UpdateExpression:
-                'SET #s = :cancelled, cancelledAt = :now, updatedAt = :now, dueAt = :now, cancelReason = :why',
+                'SET #s = :cancelled, cancelledAt = :now, updatedAt = :now, dueAt = :now, cancelReason = :why ' +
+                'REMOVE leaseToken, leaseUntil, nextAttemptAt',
               ConditionExpression:
-                '#s IN (:queued, :failed) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+                '#s IN (:queued, :failed, :dead) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
               ExpressionAttributeNames: { '#s': 'status' },
               ExpressionAttributeValues: {
                 ':cancelled': 'CANCELLED',
                 ':queued': 'QUEUED',
                 ':failed': 'FAILED',
+                ':dead': 'DEAD',
                 ':now': at,
                 ':why': 'SERVICE_DEGRADED: the decision was answered REJECTED before it was stored',
               },

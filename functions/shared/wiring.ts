@@ -150,7 +150,7 @@ const build = async () => {
     degradedReconciliation: {
       getDecision: (transactionId) => cases.get(transactionId),
       putRejection: (message, now) => decisions.putRejection(message, now),
-      applyChange: (record, change) => cases.applyChange(record, change, []),
+      applyChange: (record, change, deliveries) => cases.applyChange(record, change, deliveries),
       cancelUnsent: (subject, knownIds, now) => deliveries.cancelUnsent(subject, knownIds, now),
     } satisfies DegradedReconciliationStore,
     deliveryQueue: deliveryQueue(sqsClient, {

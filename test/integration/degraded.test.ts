@@ -1,4 +1,10 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { caseRepository } from '../../functions/adapters/case-repository.js';
+import { deliveryRepository } from '../../functions/adapters/delivery-repository.js';
+import {
+  type DegradedReconciliationStore,
+  reconcileDegradedAnswer,
+} from '../../functions/domain/decisions/degraded-reconciliation.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { startLateAnswersProxy } from '../fixtures/late-answers-proxy.js';
 import { eventually, startReceiver } from '../fixtures/receiver.js';
@@ -80,6 +86,16 @@ const historyOf = async (transactionId: unknown) =>
 /** OnePipe is told of approved payments in its own currency (NGN) only. */
 const aNairaPayment = (changes: Record<string, unknown> = {}) => aTransaction({ currency: 'NGN', ...changes });
 
+/** History actions, leaving out the DELIVERED entries webhooks add whenever they arrive. */
+const actionsOf = (entries: Record<string, unknown>[]) =>
+  entries.map((entry) => String(entry.action)).filter((action) => action !== 'DELIVERED');
+
+/** The status updates the local Toqio sink received about a transaction. */
+const toqioUpdatesFor = (transactionId: unknown) =>
+  stack.toqioWebhooks
+    .map((webhook) => webhook.body as Record<string, unknown>)
+    .filter((body) => body.transactionId === transactionId);
+
 const DEGRADED = { status: 'REJECTED', reasons: [{ rule: 'SERVICE_DEGRADED', description: expect.any(String) }] };
 
 describe('validate when storage does not answer', () => {
@@ -143,9 +159,17 @@ describe('a decision that storage commits after the degraded answer', () => {
     expect(record).toMatchObject({ initialStatus: 'APPROVED', status: 'REJECTED', reviewStage: 'FINAL' });
     expect(record.reasons).toEqual([{ rule: 'SERVICE_DEGRADED', description: expect.any(String) }]);
     const outbox = await deliveriesOf(payload.id);
-    expect(outbox).toHaveLength(1);
-    // ... and its outbox row can no longer be sent.
-    expect(outbox[0]).toMatchObject({ target: 'onepipe', status: 'CANCELLED' });
+    // ... and its outbox row can no longer be sent; Toqio is told the rejection it was first told.
+    expect(outbox.filter((delivery) => delivery.target === 'onepipe')).toEqual([
+      expect.objectContaining({ status: 'CANCELLED' }),
+    ]);
+    await eventually(
+      async () => toqioUpdatesFor(payload.id).some((body) => body.status === 'REJECTED'),
+      "Toqio's status update",
+    );
+    expect(toqioUpdatesFor(payload.id)).toEqual([
+      expect.objectContaining({ status: 'REJECTED', reason: 'SERVICE_DEGRADED', decidedBy: 'system:degraded' }),
+    ]);
 
     // The sweeper (which would find a stale QUEUED row) and a stray queue message send nothing.
     await stack.runScheduled('sweeper');
@@ -161,7 +185,7 @@ describe('a decision that storage commits after the degraded answer', () => {
       .slice(sentBefore)
       .filter((request) => JSON.stringify(request.body).includes(String(payload.id)));
     expect(sentForPayload).toEqual([]);
-    expect((await historyOf(payload.id)).map((entry) => entry.action)).toEqual(['RECONCILED']);
+    expect(actionsOf(await historyOf(payload.id))).toEqual(['RECONCILED']);
   });
 
   it('closes the case a late pending decision opened, so no analyst can approve it later', async () => {
@@ -176,7 +200,7 @@ describe('a decision that storage commits after the degraded answer', () => {
       status: 'REJECTED',
       reviewStage: 'FINAL',
     });
-    expect((await historyOf(payload.id)).map((entry) => entry.action).sort()).toEqual(['CREATED', 'RECONCILED']);
+    expect(actionsOf(await historyOf(payload.id)).sort()).toEqual(['CREATED', 'RECONCILED']);
 
     const decision = await fetch(`${stack.adminUrl}/api/cases/${String(payload.id)}/decision`, {
       method: 'POST',
@@ -184,9 +208,48 @@ describe('a decision that storage commits after the degraded answer', () => {
       body: JSON.stringify({ status: 'APPROVED', reason: 'looks fine' }),
     });
     expect(decision.status).toBe(409);
-    expect(stack.toqioWebhooks.filter((webhook) => JSON.stringify(webhook.body).includes(String(payload.id)))).toEqual(
-      [],
-    );
+    // A retry may have been answered PENDING from the late write: Toqio's last word is the rejection.
+    await eventually(async () => toqioUpdatesFor(payload.id).length > 0, "Toqio's status update");
+    expect(toqioUpdatesFor(payload.id)).toEqual([expect.objectContaining({ status: 'REJECTED' })]);
     expect((await validate(stack.apiUrl, payload)).body).toEqual({ ...DEGRADED, transactionId: payload.id });
+  });
+
+  it('reads again at once when a person changed the case between its read and its write', async () => {
+    const payload = aTransaction({ baseTotal: 20000 });
+    expect((await validate(stack.apiUrl, payload)).body.status).toBe('PENDING_EXTERNAL_APPROVAL');
+    const written = await stored(payload.id);
+    const cases = caseRepository(db, stack.tables);
+    const deliveries = deliveryRepository(db, stack.tables.deliveries);
+    let reads = 0;
+    const store: DegradedReconciliationStore = {
+      getDecision: async (id) => {
+        const record = await cases.get(id);
+        // An analyst claims the case right after the reconciliation read it.
+        if (++reads === 1) {
+          const claim = await fetch(`${stack.adminUrl}/api/cases/${String(payload.id)}/claim`, {
+            method: 'POST',
+            headers: { authorization: 'Bearer local-analyst-token-0001' },
+          });
+          expect(claim.status).toBe(200);
+        }
+        return record;
+      },
+      putRejection: () => Promise.resolve(false),
+      applyChange: (record, change, owed) => cases.applyChange(record, change, owed),
+      cancelUnsent: (subject, known, now) => deliveries.cancelUnsent(subject, known, now),
+    };
+    const result = await reconcileDegradedAnswer(
+      {
+        transactionId: String(payload.id),
+        attemptId: String(written?.attemptId),
+        writeAttempted: true,
+        deliveryIds: [],
+        answeredAt: new Date().toISOString(),
+      },
+      store,
+    );
+    expect(result.kind).toBe('reconciled');
+    expect(reads).toBe(2);
+    expect(await stored(payload.id)).toMatchObject({ status: 'REJECTED', reviewStage: 'FINAL' });
   });
 });

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { jest } from '@jest/globals';
 import type { SQSEvent } from 'aws-lambda';
 import { deliveryQueue } from '../../functions/adapters/delivery-queue.js';
 import { deliveryRepository } from '../../functions/adapters/delivery-repository.js';
 import { webhookSender } from '../../functions/adapters/webhook-sender.js';
 import { type Delivery, newDelivery } from '../../functions/domain/webhooks/delivery.js';
+import { DeliveryNotDeadError, retryDeadDelivery } from '../../functions/domain/webhooks/manual-retry.js';
 import { deliverWebhook } from '../../functions/domain/webhooks/send-attempt.js';
 import { sweepDeliveries } from '../../functions/domain/webhooks/sweep.js';
 import { lambdaContext } from '../../local/events.js';
@@ -120,6 +121,48 @@ describe('the sweeper and a worker at the same moment', () => {
     await stack.runScheduled('sweeper');
     await eventually(async () => (await repo.get(delivery.deliveryId))?.status === 'DELIVERED', 'the swept delivery');
     expect(receiver.requestsFor(type)).toHaveLength(1);
+  });
+});
+
+describe('a cancelled delivery', () => {
+  it('is never brought back by a worker whose lease lapsed while it stalled', async () => {
+    const delivery = await storedDelivery('toqio', `CANCEL_STALL_${randomUUID().slice(0, 8)}`);
+    const token = randomUUID();
+    const now = new Date();
+    // A worker leases it, then stalls past its lease (slow storage: the degraded scenario).
+    const leased = await repo.acquireLease(delivery.deliveryId, token, now, new Date(now.getTime() - 1));
+    expect(leased).toBeDefined();
+    expect(await repo.cancelUnsent(delivery.subject, [], new Date())).toMatchObject({
+      cancelled: [delivery.deliveryId],
+    });
+    // Its late attempt is refused and the record stays cancelled.
+    await expect(
+      repo.saveAttempt({ ...(leased as Delivery), status: 'FAILED', nextAttemptAt: new Date().toISOString() }, token),
+    ).rejects.toThrow();
+    expect(await repo.get(delivery.deliveryId)).toMatchObject({ status: 'CANCELLED' });
+    expect(await repo.acquireLease(delivery.deliveryId, randomUUID(), new Date(), new Date(Date.now() + 60_000))).toBe(
+      undefined,
+    );
+  });
+
+  it('includes a DEAD one, so a manual retry can never send it', async () => {
+    const delivery = await storedDelivery('toqio', `CANCEL_DEAD_${randomUUID().slice(0, 8)}`);
+    await db.send(
+      new UpdateCommand({
+        TableName: stack.tables.deliveries,
+        Key: { deliveryId: delivery.deliveryId },
+        UpdateExpression: 'SET #s = :dead',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':dead': 'DEAD' },
+      }),
+    );
+    expect(await repo.cancelUnsent(delivery.subject, [], new Date())).toMatchObject({
+      cancelled: [delivery.deliveryId],
+    });
+    await expect(retryDeadDelivery(delivery.deliveryId, { records: repo, queue })).rejects.toBeInstanceOf(
+      DeliveryNotDeadError,
+    );
+    expect(await repo.get(delivery.deliveryId)).toMatchObject({ status: 'CANCELLED' });
   });
 });
 

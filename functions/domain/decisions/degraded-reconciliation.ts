@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { type CaseChange, type CaseRecord, historyEntry, snapshot } from '../cases/transitions.js';
+import {
+  type CaseChange,
+  CaseConflictError,
+  type CaseRecord,
+  historyEntry,
+  snapshot,
+  statusUpdatedPayload,
+} from '../cases/transitions.js';
+import { STATUS_UPDATED } from '../cases/workflow.js';
+import { type Delivery, newDelivery } from '../webhooks/delivery.js';
 import { SERVICE_DEGRADED } from './decision.js';
 
 /**
@@ -28,8 +37,11 @@ export interface DegradedReconciliationStore {
   getDecision(transactionId: string): Promise<StoredDecision | undefined>;
   /** Stores the rejection Toqio was told; false when a decision exists already. */
   putRejection(message: DegradedAnswerMessage, now: Date): Promise<boolean>;
-  /** Applies a change if the decision is still at the version read (throws a conflict otherwise). */
-  applyChange(record: CaseRecord, change: CaseChange): Promise<void>;
+  /**
+   * Applies a change, with the webhooks it owes, if the decision is still at the version read
+   * (throws a CaseConflictError otherwise).
+   */
+  applyChange(record: CaseRecord, change: CaseChange, deliveries: Delivery[]): Promise<void>;
   /**
    * Cancels every delivery about the transaction that has not been sent. Returns what was
    * cancelled, what was already delivered (too late), and what a worker is sending right now.
@@ -48,7 +60,14 @@ export class ReconciliationBusyError extends Error {
 
 export type ReconciliationResult =
   | { kind: 'stored-rejection' }
-  | { kind: 'reconciled'; previousStatus: string; cancelled: string[]; deliveredBeforeReconciliation: string[] }
+  | {
+      kind: 'reconciled';
+      previousStatus: string;
+      cancelled: string[];
+      deliveredBeforeReconciliation: string[];
+      /** The status update REJECTED that Toqio is sent. */
+      statusUpdate: string;
+    }
   | { kind: 'already-reconciled'; cancelled: string[] }
   | { kind: 'not-ours' };
 
@@ -69,6 +88,7 @@ export const degradedRejection = (record: CaseRecord, now: Date, details: Record
   const after = { status: 'REJECTED' as const, reviewStage: 'FINAL' as const, claimedBy: null };
   return {
     set,
+    final: { status: 'REJECTED', reason: SERVICE_DEGRADED.rule, decidedAt: at, decidedBy: 'system:degraded' },
     history: historyEntry(record, {
       action: 'RECONCILED',
       actor: 'system:degraded',
@@ -80,38 +100,61 @@ export const degradedRejection = (record: CaseRecord, now: Date, details: Record
   };
 };
 
-/** Makes storage agree with a degraded answer (see the module comment). Safe to run again. */
+/** How often a reconciliation reads again when the decision changed under it (a person acted). */
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Makes storage agree with a degraded answer (see the module comment). Safe to run again. When a
+ * decision this call wrote late is turned into the rejection, Toqio is sent the status update
+ * REJECTED (SERVICE_DEGRADED): a retry may have been answered from the late write meanwhile, and
+ * Toqio's last word must be the one it was first told. A person's change in between (a case
+ * claimed or decided) makes it read again at once, not wait for the queue's next delivery.
+ */
 export const reconcileDegradedAnswer = async (
   message: DegradedAnswerMessage,
   store: DegradedReconciliationStore,
   now: Date = new Date(),
 ): Promise<ReconciliationResult> => {
-  let record = await store.getDecision(message.transactionId);
-  if (!record) {
-    if (await store.putRejection(message, now)) return { kind: 'stored-rejection' };
-    // The late write landed between the read and the put: reconcile it.
-    record = await store.getDecision(message.transactionId);
-    if (!record) throw new Error(`decision ${message.transactionId} exists and does not`);
-  }
-  // Another call's decision (an earlier one, or a retry decided after storage came back) stands.
-  if (record.attemptId !== message.attemptId) return { kind: 'not-ours' };
-  const unsent = await store.cancelUnsent(message.transactionId, message.deliveryIds, now);
-  if (unsent.inFlight.length > 0) {
-    throw new ReconciliationBusyError(`deliveries ${unsent.inFlight.join(', ')} are being sent; retrying`);
-  }
-  if (record.degradedReconciledAt) return { kind: 'already-reconciled', cancelled: unsent.cancelled };
-  await store.applyChange(
-    record,
-    degradedRejection(record, now, {
+  for (let attempt = 1; ; attempt++) {
+    let record = await store.getDecision(message.transactionId);
+    if (!record) {
+      if (await store.putRejection(message, now)) return { kind: 'stored-rejection' };
+      // The late write landed between the read and the put: reconcile it.
+      record = await store.getDecision(message.transactionId);
+      if (!record) throw new Error(`decision ${message.transactionId} exists and does not`);
+    }
+    // Another call's decision (an earlier one, or a retry decided after storage came back) stands.
+    if (record.attemptId !== message.attemptId) return { kind: 'not-ours' };
+    const unsent = await store.cancelUnsent(message.transactionId, message.deliveryIds, now);
+    if (unsent.inFlight.length > 0) {
+      throw new ReconciliationBusyError(`deliveries ${unsent.inFlight.join(', ')} are being sent; retrying`);
+    }
+    if (record.degradedReconciledAt) return { kind: 'already-reconciled', cancelled: unsent.cancelled };
+    const change = degradedRejection(record, now, {
       answeredAt: message.answeredAt,
       cancelledDeliveries: unsent.cancelled,
       ...(unsent.delivered.length ? { deliveredBeforeReconciliation: unsent.delivered } : {}),
-    }),
-  );
-  return {
-    kind: 'reconciled',
-    previousStatus: record.status,
-    cancelled: unsent.cancelled,
-    deliveredBeforeReconciliation: unsent.delivered,
-  };
+    });
+    const final = change.final as NonNullable<CaseChange['final']>;
+    const statusUpdate = newDelivery({
+      target: 'toqio',
+      type: STATUS_UPDATED,
+      subject: message.transactionId,
+      payload: statusUpdatedPayload(message.transactionId, final),
+      now,
+    });
+    try {
+      await store.applyChange(record, change, [statusUpdate]);
+    } catch (error) {
+      if (error instanceof CaseConflictError && attempt < MAX_ATTEMPTS) continue;
+      throw error;
+    }
+    return {
+      kind: 'reconciled',
+      previousStatus: record.status,
+      cancelled: unsent.cancelled,
+      deliveredBeforeReconciliation: unsent.delivered,
+      statusUpdate: statusUpdate.deliveryId,
+    };
+  }
 };
