@@ -1,8 +1,7 @@
 import { signInThrottle } from '#adapters/sign-in-throttle.js';
 import { agreementReport } from '#domain/providers/verdicts.js';
 import { buildOpenApi } from '#lib/openapi.js';
-import type { AdminOperations } from '#shared/admin-router.js';
-import { routeAdminApi } from '#shared/admin-router.js';
+import { type AdminOperations, adminRouter } from '#shared/admin-router.js';
 import { BadRequestError } from '#shared/errors.js';
 import { httpHandler, json } from '#shared/http.js';
 import { staticFiles } from '#shared/static-files.js';
@@ -43,13 +42,7 @@ const guard = signInThrottle(deps.documentClient, deps.config.COUNTERS_TABLE, {
   maxFailures: deps.config.ADMIN_SIGNIN_MAX_FAILURES,
   windowSeconds: deps.config.ADMIN_SIGNIN_WINDOW_SECONDS,
 });
-const openApi = buildOpenApi();
+const routes = adminRouter({ tokens, operations, guard, openApi: buildOpenApi(), ui });
 
 /** The admin function behind its Function URL: the JSON API under /api/ and the web UI at /. */
-export const handler = httpHandler({}, async ({ event, raw }) => {
-  // The contract is public: it documents the routes, and no data.
-  if (event.rawPath === '/api/openapi.json') return json(200, openApi, { 'cache-control': 'public, max-age=300' });
-  return event.rawPath.startsWith('/api/')
-    ? routeAdminApi(event, raw, tokens, operations, guard)
-    : ui(event.requestContext.http.method, event.rawPath);
-});
+export const handler = httpHandler({}, async ({ event, context }) => routes(event, context));

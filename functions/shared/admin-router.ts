@@ -1,8 +1,10 @@
-import { ADMIN_ROUTES, type AdminOperation, decodeSegment, matchPath } from '#lib/routes.js';
+import httpRouterHandler, { type Route } from '@middy/http-router';
+import type { Context } from 'aws-lambda';
+import { ADMIN_ROUTES, type AdminOperation, type AdminRouteSpec, decodeSegment } from '#lib/routes.js';
 import { authenticate, type Principal, requireRole } from './admin-auth.js';
 import type { Config } from './config.js';
 import { BadRequestError, NotFoundError, TooManyRequestsError, UnauthorizedError } from './errors.js';
-import type { HttpEvent, HttpResult } from './http.js';
+import { type HttpEvent, type HttpResult, json, rawBody } from './http.js';
 
 export interface AdminRequest {
   principal: Principal;
@@ -43,42 +45,76 @@ const signIn = async (event: HttpEvent, tokens: Config['ADMIN_TOKENS'], guard?: 
 /** The longest path parameter (an id) the API accepts. */
 export const MAX_PARAM_BYTES = 1024;
 
-/** Literal routes win over parameter routes (`/retry-dead` before `/{deliveryId}`). */
-const ORDERED = [...ADMIN_ROUTES].sort(
-  (a, b) => (a.path.match(/\{/g)?.length ?? 0) - (b.path.match(/\{/g)?.length ?? 0),
-);
+export interface AdminRouterOptions {
+  tokens: Config['ADMIN_TOKENS'];
+  operations: AdminOperations;
+  guard?: SignInGuard;
+  /** The public contract, served without a token: it documents the routes, and no data. */
+  openApi: unknown;
+  /** The built web UI (staticFiles), served at `/` and its files. */
+  ui: (method: string, path: string) => Promise<HttpResult>;
+}
+
+type Handler = Route<HttpEvent, HttpResult>['handler'];
 
 /**
- * Routes an admin API call: finds the route in ADMIN_ROUTES, authenticates the caller, checks
- * the route's role, and runs its operation.
+ * The admin function's routes on @middy/http-router: the API in ADMIN_ROUTES (each behind its
+ * role), the OpenAPI document and the UI's files. Checks that do not depend on the caller (a
+ * malformed escape, an unknown route, an id too long to be a key) come before sign-in, so they
+ * answer the same for everyone.
  */
-export const routeAdminApi = async (
-  event: HttpEvent,
-  raw: string,
-  tokens: Config['ADMIN_TOKENS'],
-  operations: AdminOperations,
-  guard?: SignInGuard,
-): Promise<HttpResult> => {
-  const method = event.requestContext.http.method.toUpperCase();
-  const path = event.rawPath.replace(/\/+$/, '') || '/';
-  // Checked before authentication: a malformed path is refused the same for everyone.
-  if (path.split('/').some((segment) => decodeSegment(segment) === undefined)) {
-    throw new BadRequestError('The path has a malformed % escape', 'INVALID_PATH');
-  }
-  for (const route of ORDERED) {
-    if (route.method !== method) continue;
-    const params = matchPath(route.path, path);
-    if (!params) continue;
-    for (const [name, value] of Object.entries(params)) {
-      // Ids are keys in DynamoDB (2,048 bytes at most); none of ours comes near this.
-      if (Buffer.byteLength(value) > MAX_PARAM_BYTES) {
-        throw new BadRequestError(`${name} must be at most ${MAX_PARAM_BYTES} bytes`, 'INVALID_PATH');
+export const adminRouter = (options: AdminRouterOptions) => {
+  const authorised =
+    (route: AdminRouteSpec & { operation: AdminOperation }): Handler =>
+    async (event: HttpEvent) => {
+      const params: Record<string, string> = {};
+      for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
+        // The router leaves parameters as sent; their escapes were checked before routing.
+        const decoded = decodeSegment(value ?? '') ?? '';
+        // Ids are keys in DynamoDB (2,048 bytes at most); none of ours comes near this.
+        if (Buffer.byteLength(decoded) > MAX_PARAM_BYTES) {
+          throw new BadRequestError(`${name} must be at most ${MAX_PARAM_BYTES} bytes`, 'INVALID_PATH');
+        }
+        params[name] = decoded;
       }
+      const principal = await signIn(event, options.tokens, options.guard);
+      requireRole(principal, route.role);
+      const query = Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v ?? '']));
+      return options.operations[route.operation]({ principal, params, query, raw: rawBody(event), event });
+    };
+  const ui: Handler = (event: HttpEvent) => options.ui(event.requestContext.http.method, event.rawPath);
+  const router = httpRouterHandler<HttpEvent, HttpResult>({
+    routes: [
+      ...ADMIN_ROUTES.map((route) => ({ method: route.method, path: route.path, handler: authorised(route) })),
+      {
+        method: 'GET',
+        path: '/api/openapi.json',
+        handler: async () => json(200, options.openApi, { 'cache-control': 'public, max-age=300' }),
+      },
+      // The UI routes with the URL hash: `/` and its few files are all there is (staticFiles says which exist).
+      { method: 'ANY', path: '/', handler: ui },
+      { method: 'ANY', path: '/{file}', handler: ui },
+    ],
+    notFoundResponse: ({ method, path }) => {
+      throw new NotFoundError(`No route ${method} ${path}`);
+    },
+  });
+
+  return async (event: HttpEvent, context: Context): Promise<HttpResult> => {
+    const method = event.requestContext.http.method.toUpperCase();
+    const api = event.rawPath.startsWith('/api/');
+    // The API ignores trailing slashes; the router matches one at most.
+    const path = api ? event.rawPath.replace(/\/+$/, '') || '/' : event.rawPath;
+    // Checked before routing and authentication: a malformed path is refused the same for everyone.
+    if (api && path.split('/').some((segment) => decodeSegment(segment) === undefined)) {
+      throw new BadRequestError('The path has a malformed % escape', 'INVALID_PATH');
     }
-    const principal = await signIn(event, tokens, guard);
-    requireRole(principal, route.role);
-    const query = Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v ?? '']));
-    return operations[route.operation]({ principal, params, query, raw, event });
-  }
-  throw new NotFoundError(`No route ${method} ${path}`);
+    // Routed on rawPath as sent (the router reads requestContext.http.path), with parameters from the route only.
+    const routed: HttpEvent = {
+      ...event,
+      pathParameters: undefined,
+      requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method, path } },
+    } as HttpEvent;
+    return router(routed, context);
+  };
 };
