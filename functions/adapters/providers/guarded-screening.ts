@@ -11,8 +11,9 @@ export interface GuardSettings {
 
 /**
  * Wraps a provider so a screening always ends within its time budget: the call is aborted at the
- * budget (a hard timer guards the abort too), and a circuit breaker (opossum) stops calling a
- * provider that keeps failing, answering at once until a trial call succeeds.
+ * budget (AbortSignal.timeout, raced too in case a client ignores the abort), and a circuit
+ * breaker (opossum) stops calling a provider that keeps failing, answering at once until a trial
+ * call succeeds.
  */
 export const guardedScreening = (port: ProviderPort, settings: GuardSettings) => {
   const breaker = new CircuitBreaker(
@@ -27,16 +28,15 @@ export const guardedScreening = (port: ProviderPort, settings: GuardSettings) =>
   );
   const screen = async (input: Parameters<ProviderPort['screen']>[0]): Promise<ProviderOutcome> => {
     const started = performance.now();
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
+    const signal = AbortSignal.timeout(settings.timeoutMs);
+    // The race answers at the budget even if the provider's client ignores the abort.
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
+      const expire = () =>
         reject(Object.assign(new Error(`no answer within ${settings.timeoutMs} ms`), { timedOut: true }));
-      }, settings.timeoutMs);
+      signal.addEventListener('abort', expire, { once: true });
     });
     try {
-      const verdict = await Promise.race([breaker.fire(input, controller.signal), deadline]);
+      const verdict = await Promise.race([breaker.fire(input, signal), deadline]);
       return { kind: 'verdict', provider: port.name, verdict, latencyMs: performance.now() - started };
     } catch (error) {
       const err = error as Error & { code?: string; timedOut?: boolean };
@@ -44,12 +44,10 @@ export const guardedScreening = (port: ProviderPort, settings: GuardSettings) =>
         kind: 'failed',
         provider: port.name,
         error: err.message,
-        timedOut: err.timedOut === true || controller.signal.aborted,
+        timedOut: err.timedOut === true || signal.aborted,
         breakerOpen: err.code === 'EOPENBREAKER',
         latencyMs: performance.now() - started,
       };
-    } finally {
-      clearTimeout(timer);
     }
   };
   return { name: port.name, screen, breaker };

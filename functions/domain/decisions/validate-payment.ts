@@ -141,23 +141,20 @@ export class DeadlineError extends Error {
   override name = 'DeadlineError';
 }
 
-/** Races a storage call against the remaining budget; the signal lets the SDK abort the request too. */
+/**
+ * Races a storage call against the remaining budget (AbortSignal.timeout); the signal lets the SDK
+ * abort the request too, and the race answers on time even if a call ignores it.
+ */
 const withinBudget = async <T>(deadline: number, clock: () => number, run: (signal: AbortSignal) => Promise<T>) => {
   const remaining = deadline - clock();
   if (remaining <= 0) throw new DeadlineError('latency budget spent');
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new DeadlineError(`storage did not answer within ${Math.round(remaining)} ms`));
-    }, remaining);
+  // Whole milliseconds: AbortSignal.timeout refuses fractions, and rounding down never overruns the budget.
+  const signal = AbortSignal.timeout(Math.floor(remaining));
+  const spent = new Promise<never>((_, reject) => {
+    const expire = () => reject(new DeadlineError(`storage did not answer within ${Math.round(remaining)} ms`));
+    signal.addEventListener('abort', expire, { once: true });
   });
-  try {
-    return await Promise.race([run(controller.signal), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return Promise.race([run(signal), spent]);
 };
 
 /** Conflicts on the counters are retried until the budget runs out, or this many times. */
