@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { onepipeSignature } from '../onepipe/messages.js';
 import type { Delivery, DeliveryTarget } from './delivery.js';
 
@@ -59,8 +59,9 @@ export const buildRequest = (delivery: Delivery, settings: TargetSettings, now: 
     ...target.headers,
   };
   if (settings.signingSecret) {
-    const signed = `${delivery.deliveryId}.${timestamp}.${delivery.payload}`;
-    headers['webhook-signature'] = `v1,${createHmac('sha256', settings.signingSecret).update(signed).digest('base64')}`;
+    // The key is the secret's UTF-8 bytes (format 'raw'): ours is not a whsec_ base64 secret, and receivers already verify so.
+    const signer = new Webhook(new TextEncoder().encode(settings.signingSecret), { format: 'raw' });
+    headers['webhook-signature'] = signer.sign(delivery.deliveryId, now, delivery.payload);
   }
   return { url: target.url, headers, body: delivery.payload };
 };
