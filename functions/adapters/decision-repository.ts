@@ -13,7 +13,13 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { historyEntry } from '#domain/cases/transitions.js';
 import { SERVICE_DEGRADED, toAnswer, type ValidateAnswer } from '#domain/decisions/decision.js';
 import type { DegradedAnswerMessage } from '#domain/decisions/degraded-reconciliation.js';
-import type { CounterWrite, DecisionStore, VelocityInputs } from '#domain/decisions/validate-payment.js';
+import {
+  type CounterWrite,
+  type DecisionStore,
+  type LineState,
+  lineReach,
+  type VelocityInputs,
+} from '#domain/decisions/validate-payment.js';
 import type { CounterChange, CounterItem } from '#domain/decisions/velocity.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -33,6 +39,14 @@ const lineKey = (keys: { customer: string; beneficiary: string | null }, line: '
   line === 'beneficiary' && keys.beneficiary
     ? `line#${beneficiaryKey(keys.beneficiary)}`
     : `line#${customerKey(keys.customer)}`;
+/** A line item as a line state: the last ticket served and the tickets left by their holders. */
+const lineState = (item: Record<string, unknown> | undefined): LineState => ({
+  served: Number(item?.served ?? 0),
+  gone: item?.gone instanceof Set ? [...(item.gone as Set<unknown>)].map(Number) : [],
+});
+/** The line is still where it was read (a new line has no `served` yet). */
+const servedCondition = (served: number) =>
+  served === 0 ? 'attribute_not_exists(served) OR served = :served' : 'served = :served';
 /** A line item outlives any burst by far; it expires by TTL when quiet. */
 const LINE_TTL_SECONDS = 24 * 60 * 60;
 
@@ -134,7 +148,7 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
         customerItem: items.get(customerKey(keys.customer)),
         beneficiaryItem: keys.beneficiary ? items.get(beneficiaryKey(keys.beneficiary)) : undefined,
         beneficiarySeen: keys.beneficiary ? items.has(seenKey(keys.customer, keys.beneficiary)) : false,
-        ...(linePk ? { lineServed: Number(items.get(linePk)?.served ?? 0) } : {}),
+        ...(linePk ? { line: lineState(items.get(linePk)) } : {}),
       };
     },
 
@@ -149,18 +163,18 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
         }),
         { abortSignal: signal },
       );
-      return { ticket: Number(result.Attributes?.issued), served: Number(result.Attributes?.served ?? 0) };
+      return { ticket: Number(result.Attributes?.issued), line: lineState(result.Attributes) };
     },
 
-    async skipTurn(keys, line, from, signal) {
+    async skipTurn(keys, line, state, signal) {
       try {
         await client.send(
           new UpdateCommand({
             TableName: tables.counters,
             Key: { pk: lineKey(keys, line) },
             UpdateExpression: 'SET served = :next',
-            ConditionExpression: from === 0 ? 'attribute_not_exists(served) OR served = :from' : 'served = :from',
-            ExpressionAttributeValues: { ':next': from + 1, ':from': from },
+            ConditionExpression: servedCondition(state.served),
+            ExpressionAttributeValues: { ':next': lineReach(state) + 1, ':served': state.served },
           }),
           { abortSignal: signal },
         );
@@ -169,6 +183,18 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
         if (error instanceof ConditionalCheckFailedException) return false;
         throw error;
       }
+    },
+
+    async leaveLine(keys, line, ticket, signal) {
+      await client.send(
+        new UpdateCommand({
+          TableName: tables.counters,
+          Key: { pk: lineKey(keys, line) },
+          UpdateExpression: 'ADD gone :ticket',
+          ExpressionAttributeValues: { ':ticket': new Set([ticket]) },
+        }),
+        { abortSignal: signal },
+      );
     },
 
     async saveDecision(input, signal) {
@@ -264,16 +290,21 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
       }
       const turnIndex = input.turn ? items.length : -1;
       if (input.turn) {
-        // Holding a turn in the line: the turn passes to the next ticket in the same transaction.
-        const { ticket, line } = input.turn;
+        // Holding a turn in the line: the turn passes to the next ticket in the same transaction,
+        // only while the line is as read (nobody passed this ticket over meanwhile).
+        const { ticket, line, state } = input.turn;
+        const passed = state.gone.filter((gone) => gone <= ticket);
         items.push({
           Update: {
             TableName: tables.counters,
             Key: { pk: lineKey({ customer, beneficiary }, line) },
-            UpdateExpression: 'SET served = :ticket',
-            ConditionExpression:
-              ticket === 1 ? 'attribute_not_exists(served) OR served = :previous' : 'served = :previous',
-            ExpressionAttributeValues: { ':ticket': ticket, ':previous': ticket - 1 },
+            UpdateExpression: `SET served = :ticket${passed.length ? ' DELETE gone :passed' : ''}`,
+            ConditionExpression: servedCondition(state.served),
+            ExpressionAttributeValues: {
+              ':ticket': ticket,
+              ':served': state.served,
+              ...(passed.length ? { ':passed': new Set(passed) } : {}),
+            },
           },
         });
       }

@@ -150,6 +150,7 @@ const build = async () => {
     degradedReconciliation: {
       getDecision: (transactionId) => cases.get(transactionId),
       putRejection: (message, now) => decisions.putRejection(message, now),
+      leaveLine: (keys, line, ticket) => decisions.leaveLine(keys, line, ticket, AbortSignal.timeout(5000)),
       applyChange: (record, change, deliveries) => cases.applyChange(record, change, deliveries),
       cancelUnsent: (subject, knownIds, now) => deliveries.cancelUnsent(subject, knownIds, now),
     } satisfies DegradedReconciliationStore,

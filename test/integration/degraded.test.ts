@@ -235,6 +235,7 @@ describe('a decision that storage commits after the degraded answer', () => {
         return record;
       },
       putRejection: () => Promise.resolve(false),
+      leaveLine: () => Promise.resolve(),
       applyChange: (record, change, owed) => cases.applyChange(record, change, owed),
       cancelUnsent: (subject, known, now) => deliveries.cancelUnsent(subject, known, now),
     };

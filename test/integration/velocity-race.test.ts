@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack.js';
+import { eventually } from '../fixtures/receiver.js';
 import { aNewBeneficiary, aTransaction } from '../fixtures/transactions.js';
 import { startTestStack, testDocumentClient, validate } from './stack.js';
 
@@ -10,16 +11,24 @@ import { startTestStack, testDocumentClient, validate } from './stack.js';
  */
 const db = testDocumentClient();
 let stack: LocalStack;
-/** The validate budget of the local stack (VALIDATE_BUDGET_MS default). */
-const BUDGET_MS = 2000;
+/**
+ * The validate budget these bursts run under. DynamoDB Local runs transactions one at a time
+ * (about 9 ms each here, on a shared 2-core machine) where DynamoDB runs those of different items
+ * in parallel, so a burst queued on one customer needs more time locally than in AWS; the budget
+ * is raised from the default 2 s accordingly. The claims are the same: every call answered 200,
+ * none degraded, decided as if one after another.
+ */
+const BUDGET_MS = 3000;
 
 beforeAll(async () => {
+  process.env.VALIDATE_BUDGET_MS = String(BUDGET_MS);
   stack = await startTestStack();
   await validate(stack.apiUrl, aTransaction()); // warm: cold start and first connections
 });
 afterAll(async () => {
   await stack.stop();
   db.destroy();
+  delete process.env.VALIDATE_BUDGET_MS;
 });
 
 const counter = async (pk: string) =>
@@ -140,5 +149,33 @@ describe('velocity under parallel payments', () => {
       aTransaction({ customer, baseTotal: 9999, total: 9999, destinationAccount: beneficiary }),
     );
     expect(sixth.body.status).toBe('PENDING_EXTERNAL_APPROVAL');
+  });
+
+  it('leaves no ticket behind: after a burst with duplicates every ticket of the line is served or left', async () => {
+    const customer = `dupes-${randomUUID()}`;
+    const beneficiary = aNewBeneficiary();
+    const payments = Array.from({ length: 12 }, () =>
+      aTransaction({ customer, baseTotal: 999, total: 999, destinationAccount: beneficiary }),
+    );
+    // Toqio retries each payment at once: every id arrives twice, in parallel with the others.
+    const answers = await fireAll([...payments, ...payments]);
+    for (const payment of payments) {
+      const both = answers.filter((answer) => answer.body.transactionId === payment.id);
+      expect(both).toHaveLength(2);
+      expect(new Set(both.map((answer) => answer.body.status)).size).toBe(1);
+    }
+    // Every ticket taken was either served or left by its holder (degraded ones by the reconciliation).
+    await eventually(async () => {
+      const line = await counter(`line#cust#${customer}`);
+      const gone = new Set([...((line.gone as Set<number> | undefined) ?? [])].map(Number));
+      let reach = Number(line.served ?? 0);
+      while (gone.has(reach + 1)) reach++;
+      return reach === Number(line.issued ?? 0);
+    }, 'the line to be fully served');
+    const customerItem = await counter(`cust#${customer}`);
+    expect(buckets(customerItem, 'c', 'h24')).toBe(
+      new Set(answers.filter((answer) => answer.body.status !== 'REJECTED').map((answer) => answer.body.transactionId))
+        .size,
+    );
   });
 });

@@ -10,6 +10,7 @@ import {
 import { STATUS_UPDATED } from '../cases/workflow.js';
 import { type Delivery, newDelivery } from '../webhooks/delivery.js';
 import { SERVICE_DEGRADED } from './decision.js';
+import type { Line } from './validate-payment.js';
 
 /**
  * A degraded answer (REJECTED, SERVICE_DEGRADED) was given to Toqio while storage was slow or
@@ -27,6 +28,13 @@ export const DegradedAnswerMessageSchema = z.strictObject({
   customer: z.string().optional(),
   baseAmount: z.number().optional(),
   currency: z.string().nullable().optional(),
+  line: z
+    .strictObject({
+      line: z.enum(['customer', 'beneficiary']),
+      ticket: z.number().int().positive(),
+      beneficiary: z.string().nullable(),
+    })
+    .optional(),
 });
 export type DegradedAnswerMessage = z.infer<typeof DegradedAnswerMessageSchema>;
 
@@ -35,6 +43,8 @@ export type StoredDecision = CaseRecord & { attemptId?: string; degradedReconcil
 
 export interface DegradedReconciliationStore {
   getDecision(transactionId: string): Promise<StoredDecision | undefined>;
+  /** Leaves a line of contending payments for a ticket the degraded call still held. */
+  leaveLine(keys: { customer: string; beneficiary: string | null }, line: Line, ticket: number): Promise<void>;
   /** Stores the rejection Toqio was told; false when a decision exists already. */
   putRejection(message: DegradedAnswerMessage, now: Date): Promise<boolean>;
   /**
@@ -115,6 +125,14 @@ export const reconcileDegradedAnswer = async (
   store: DegradedReconciliationStore,
   now: Date = new Date(),
 ): Promise<ReconciliationResult> => {
+  if (message.line && message.customer) {
+    // Whatever storage holds, nobody in that line must wait for this call's ticket any longer.
+    await store.leaveLine(
+      { customer: message.customer, beneficiary: message.line.beneficiary },
+      message.line.line,
+      message.line.ticket,
+    );
+  }
   for (let attempt = 1; ; attempt++) {
     let record = await store.getDecision(message.transactionId);
     if (!record) {

@@ -24,8 +24,29 @@ export interface VelocityInputs {
   customerItem?: CounterItem | undefined;
   beneficiaryItem?: CounterItem | undefined;
   beneficiarySeen: boolean;
-  /** With a line asked for: the last ticket served in it. */
-  lineServed?: number;
+  /** With a line asked for: where that line stands. */
+  line?: LineState;
+}
+
+/** Where a line stands: the last ticket served, and the tickets whose holders left without a turn. */
+export interface LineState {
+  served: number;
+  gone: number[];
+}
+
+/** The last ticket a line has dealt with: served, or left by its holder (passed over at once). */
+export const lineReach = (state: LineState): number => {
+  const gone = new Set(state.gone);
+  let reach = state.served;
+  while (gone.has(reach + 1)) reach++;
+  return reach;
+};
+
+/** A ticket held in a line, with the line as last read. */
+export interface Turn {
+  line: Line;
+  ticket: number;
+  state: LineState;
 }
 
 /** Which counter item a line of contending payments queues for. */
@@ -48,9 +69,11 @@ export interface DecisionStore {
   /** The counters a decision reads; with `line`, also how far that line has been served. */
   loadVelocity(keys: CounterKeys, signal: AbortSignal, line?: Line): Promise<VelocityInputs>;
   /** Takes the next ticket in a line; answers it and the last ticket served. */
-  takeTicket(keys: CounterKeys, line: Line, signal: AbortSignal): Promise<{ ticket: number; served: number }>;
-  /** Passes over a ticket whose holder went quiet (only if the line is still at `from`). */
-  skipTurn(keys: CounterKeys, line: Line, from: number, signal: AbortSignal): Promise<boolean>;
+  takeTicket(keys: CounterKeys, line: Line, signal: AbortSignal): Promise<{ ticket: number; line: LineState }>;
+  /** Passes over the next ticket, whose holder went quiet (only if the line is still as read). */
+  skipTurn(keys: CounterKeys, line: Line, state: LineState, signal: AbortSignal): Promise<boolean>;
+  /** Leaves a line without taking the turn (the payment was answered otherwise): nobody waits for it. */
+  leaveLine(keys: CounterKeys, line: Line, ticket: number, signal: AbortSignal): Promise<void>;
   /**
    * Stores the decision and applies the counter changes in one transaction, only while every
    * counter it was decided on is still at the version read. Returns 'duplicate' when another call
@@ -73,8 +96,8 @@ export interface DecisionStore {
       };
       /** Webhooks the decision causes (the outbox), written in the same transaction. */
       deliveries: Delivery[];
-      /** The turn this payment holds in a line: stored only while it is still its turn. */
-      turn?: { line: Line; ticket: number };
+      /** The turn this payment holds in a line (and the line as read): stored only while it is still its turn. */
+      turn?: Turn;
     },
     signal: AbortSignal,
   ): Promise<SaveResult>;
@@ -112,6 +135,8 @@ export interface DegradedReconciliation {
   writeAttempted: boolean;
   deliveryIds: string[];
   answeredAt: string;
+  /** A ticket the call still held in a line of contending payments. */
+  line?: { line: Line; ticket: number; beneficiary: string | null };
 }
 
 export interface ValidateDeps {
@@ -208,6 +233,7 @@ export const validatePayment = async (
   let writeAttempted = false;
   let deliveries: Delivery[] = [];
   let conflicts = 0;
+  let turn: Turn | undefined;
   try {
     const keys: CounterKeys = { customer: normalised.customer, beneficiary: normalised.beneficiaryKey };
     const read = () =>
@@ -229,43 +255,56 @@ export const validatePayment = async (
      * (crashed, or answered degraded) is passed over after LINE_STALL_MS, so a line never stalls.
      */
     const waitForTurn = async (
-      held: { line: Line; ticket: number },
-      servedAtTicket: number,
-    ): Promise<[ValidateAnswer | undefined, VelocityInputs]> => {
-      let served = servedAtTicket;
+      line: Line,
+      ticket: number,
+      atTicket: LineState,
+    ): Promise<[ValidateAnswer | undefined, VelocityInputs, Turn]> => {
+      let state = atTicket;
       let progressAt = clock();
       // How long the line takes per ticket, learnt from its progress: the further back a payment
       // stands, the less often it looks (a crowd polling a serialised store would slow it down).
       let pace = LINE_INITIAL_PACE_MS;
       let latest: VelocityInputs | undefined;
       for (;;) {
-        if (served >= held.ticket - 1) {
+        const reach = lineReach(state);
+        if (reach >= ticket - 1) {
           // The read that showed our turn carries the counters as they are: decide on them at once
           // (a duplicate of this payment is caught by the decision's own condition).
-          if (latest) return [undefined, latest];
-          return timed((signal) =>
+          if (latest) return [undefined, latest, { line, ticket, state }];
+          const [stored, inputs] = await timed((signal) =>
             Promise.all([deps.store.findAnswer(normalised.id, signal), deps.store.loadVelocity(keys, signal)]),
           );
+          return [stored, inputs, { line, ticket, state }];
         }
-        const ahead = held.ticket - 1 - served;
+        const ahead = ticket - 1 - reach;
         const wait = Math.min(Math.max((ahead - 0.5) * pace, 3), LINE_MAX_POLL_MS);
         await new Promise((resolve) => setTimeout(resolve, wait * (0.75 + Math.random() / 2)));
-        latest = await timed((signal) => deps.store.loadVelocity(keys, signal, held.line));
-        const now = latest.lineServed ?? 0;
-        if (now > served) {
-          pace = (pace + (clock() - progressAt) / (now - served)) / 2;
-          served = now;
+        latest = await timed((signal) => deps.store.loadVelocity(keys, signal, line));
+        const next = latest.line ?? { served: 0, gone: [] };
+        const moved = lineReach(next) - reach;
+        state = next;
+        if (moved > 0) {
+          pace = (pace + (clock() - progressAt) / moved) / 2;
           progressAt = clock();
         } else if (clock() - progressAt > LINE_STALL_MS) {
-          await timed((signal) => deps.store.skipTurn(keys, held.line, served, signal));
+          await timed((signal) => deps.store.skipTurn(keys, line, state, signal));
           progressAt = clock();
         }
       }
     };
+    /** Nobody waits for a ticket whose payment was answered another way (a replay, a duplicate). */
+    const leaveLine = async () => {
+      if (!turn) return;
+      const left = turn;
+      turn = undefined;
+      await timed((signal) => deps.store.leaveLine(keys, left.line, left.ticket, signal));
+    };
     let [stored, velocityInputs] = await read();
-    let turn: { line: Line; ticket: number } | undefined;
     for (let round = 0; ; round++) {
-      if (stored) return { answer: stored, timings: timings(), source: 'replayed', conflicts };
+      if (stored) {
+        await leaveLine();
+        return { answer: stored, timings: timings(), source: 'replayed', conflicts };
+      }
       if (round >= MAX_DECISION_ROUNDS) throw new DeadlineError(`counters kept moving for ${round} rounds`);
 
       const rulesStarted = clock();
@@ -329,6 +368,7 @@ export const validatePayment = async (
         return { answer: toAnswer(decision), timings: timings(), source: 'decided', decision, deliveries, conflicts };
       }
       if (saved.kind === 'duplicate') {
+        await leaveLine();
         const winner = await timed((signal) => deps.store.findAnswer(normalised.id, signal));
         if (winner) return { answer: winner, timings: timings(), source: 'replayed', conflicts };
         throw new Error(`decision for ${normalised.id} reported as duplicate but not found`);
@@ -343,10 +383,10 @@ export const validatePayment = async (
       // Contention: instead of retrying in a herd (every retry colliding with every other), the
       // payment takes a ticket in the line of the contended counter and waits for its turn.
       const line: Line = turn?.line ?? saved.line ?? 'customer';
+      turn = undefined; // a lost turn was passed over: nobody waits for it any more
       const taken = await timed((signal) => deps.store.takeTicket(keys, line, signal));
-      turn = { line, ticket: taken.ticket };
-      const waited = await waitForTurn(turn, taken.served);
-      [stored, velocityInputs] = waited;
+      turn = { line, ticket: taken.ticket, state: taken.line };
+      [stored, velocityInputs, turn] = await waitForTurn(line, taken.ticket, taken.line);
     }
   } catch (error) {
     return {
@@ -361,6 +401,8 @@ export const validatePayment = async (
         writeAttempted,
         deliveryIds: deliveries.map((delivery) => delivery.deliveryId),
         answeredAt: new Date().toISOString(),
+        // A ticket still held: the reconciliation leaves the line for it, so nobody waits on it.
+        ...(turn ? { line: { line: turn.line, ticket: turn.ticket, beneficiary: normalised.beneficiaryKey } } : {}),
       },
       error,
     };
