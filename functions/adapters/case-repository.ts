@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -6,15 +6,13 @@ import {
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { CaseWorkflowFilter } from '#domain/cases/queries.js';
 import { CaseConflictError, type CaseRecord, type HistoryEntry } from '#domain/cases/transitions.js';
 import type { CaseStore } from '#domain/cases/workflow.js';
 import { decodeCursor, encodeCursor, type Page } from './delivery-repository.js';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+import { cancellationCodes, outboxPuts, type TransactItem } from './outbox.js';
 
 export interface CaseTables {
   decisions: string;
@@ -66,24 +64,14 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
           },
         },
         historyPut(change.history),
-        ...deliveries.map(
-          (delivery): TransactItem => ({
-            Put: {
-              TableName: tables.deliveries,
-              Item: delivery,
-              ConditionExpression: 'attribute_not_exists(deliveryId)',
-            },
-          }),
-        ),
+        ...outboxPuts(tables.deliveries, deliveries),
       ];
       try {
         await client.send(new TransactWriteCommand({ TransactItems: items }));
       } catch (error) {
-        if (error instanceof TransactionCanceledException) {
-          const codes = error.CancellationReasons?.map((reason) => reason.Code) ?? [];
-          if (codes[0] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) {
-            throw new CaseConflictError(`Case ${record.transactionId} changed meanwhile; reload it and try again`);
-          }
+        const codes = cancellationCodes(error);
+        if (codes?.[0] === 'ConditionalCheckFailed' || codes?.includes('TransactionConflict')) {
+          throw new CaseConflictError(`Case ${record.transactionId} changed meanwhile; reload it and try again`);
         }
         throw error;
       }

@@ -6,7 +6,6 @@ import {
   GetCommand,
   PutCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -21,8 +20,7 @@ import {
   type VelocityInputs,
 } from '#domain/decisions/validate-payment.js';
 import type { CounterChange, CounterItem } from '#domain/decisions/velocity.js';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+import { outboxPuts, type TransactItem } from './outbox.js';
 
 export interface DecisionTables {
   decisions: string;
@@ -308,15 +306,7 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
           },
         });
       }
-      for (const delivery of input.deliveries) {
-        items.push({
-          Put: {
-            TableName: tables.deliveries,
-            Item: delivery,
-            ConditionExpression: 'attribute_not_exists(deliveryId)',
-          },
-        });
-      }
+      items.push(...outboxPuts(tables.deliveries, input.deliveries));
       try {
         await client.send(new TransactWriteCommand({ TransactItems: items }), { abortSignal: signal });
         return { kind: 'stored' };

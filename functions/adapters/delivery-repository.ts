@@ -4,13 +4,11 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Delivery, DeliveryStatus } from '#domain/webhooks/delivery.js';
 import type { DeliveryStore } from '#domain/webhooks/send-attempt.js';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+import { outboxPuts, type TransactItem } from './outbox.js';
 
 /** A page of a listing; the cursor is opaque to callers (base64url of DynamoDB's LastEvaluatedKey). */
 export interface Page<T> {
@@ -111,9 +109,7 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
 
     /** The Put that writes a new delivery inside a business transaction (the outbox). */
     outboxItem(delivery: Delivery): TransactItem {
-      return {
-        Put: { TableName: table, Item: delivery, ConditionExpression: 'attribute_not_exists(deliveryId)' },
-      };
+      return outboxPuts(table, [delivery])[0] as TransactItem;
     },
 
     get,

@@ -6,7 +6,6 @@ import {
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import {
   type MappingHistoryEntry,
@@ -17,8 +16,7 @@ import {
   proposalKey,
 } from '#domain/onepipe/account-mappings.js';
 import type { NotificationRecord, NotificationStore } from '#domain/onepipe/notifications.js';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+import { cancellationCodes, outboxPuts, type TransactItem } from './outbox.js';
 
 export interface OnepipeTables {
   notifications: string;
@@ -28,9 +26,6 @@ export interface OnepipeTables {
   history: string;
 }
 
-const cancellationCodes = (error: unknown) =>
-  error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []).map((r) => r.Code) : undefined;
-
 /** The claim that a OnePipe transaction_ref has been accounted for (registered or parked for a mapping). */
 const transactionClaimKey = (transactionRef: string) => `txref#${transactionRef}`;
 
@@ -39,9 +34,6 @@ const transactionClaimKey = (transactionRef: string) => `txref#${transactionRef}
  * mappings with their pending changes and history, in DynamoDB. Every create is conditional.
  */
 export const onepipeRepository = (client: DynamoDBDocumentClient, tables: OnepipeTables) => {
-  const deliveryPut = (item: object): TransactItem => ({
-    Put: { TableName: tables.deliveries, Item: item, ConditionExpression: 'attribute_not_exists(deliveryId)' },
-  });
   const historyPut = (entry: MappingHistoryEntry): TransactItem => ({
     // History is append-only: an entry is never overwritten.
     Put: { TableName: tables.history, Item: entry, ConditionExpression: 'attribute_not_exists(entryId)' },
@@ -96,7 +88,7 @@ export const onepipeRepository = (client: DynamoDBDocumentClient, tables: Onepip
           },
         });
       }
-      items.push(...deliveries.map(deliveryPut));
+      items.push(...outboxPuts(tables.deliveries, deliveries));
       if (informationalCase) {
         // Its key (onepipe#<ref>) is a space no Toqio id can take; and it never overwrites anything.
         items.push({
@@ -159,7 +151,7 @@ export const onepipeRepository = (client: DynamoDBDocumentClient, tables: Onepip
                   },
                 },
               },
-              deliveryPut(delivery),
+              ...outboxPuts(tables.deliveries, [delivery]),
             ],
           }),
         );

@@ -4,14 +4,10 @@ import type { DeliveryQueue } from '../webhooks/send-attempt.js';
 import {
   type Actor,
   type CaseChange,
-  CaseConflictError,
   CaseNotFoundError,
   type CaseRecord,
-  finalChange,
   type HistoryEntry,
   historyEntry,
-  needsFourEyes,
-  snapshot,
   statusUpdatedPayload,
 } from './transitions.js';
 
