@@ -1,18 +1,16 @@
 import { z } from 'zod';
-import { CaseQuerySchema } from '../functions/domain/cases/queries.js';
-import { DecisionRequestSchema, NoteRequestSchema } from '../functions/domain/cases/transitions.js';
 import { TransactionSchema } from '../functions/domain/decisions/transaction.js';
 import { OnepipeNotificationSchema } from '../functions/domain/onepipe/messages.js';
-import { accountMappingSchema } from '../functions/domain/onepipe/save-transaction.js';
 import { FlagrightWebhookEventSchema } from '../functions/domain/providers/flagright-webhook.js';
 import { ProviderWebhookSchema } from '../functions/domain/providers/webhook.js';
-import { ListDeliveriesQuery, RetryDeadBody } from '../functions/domain/webhooks/delivery.js';
-import { ADMIN_ROUTES, type AdminOperation, ROUTES } from './routes.js';
+import { ADMIN_ROUTES } from '../functions/shared/admin-routes.js';
+import { type FunctionName, ROUTES } from './routes.js';
 
 /**
- * The OpenAPI 3.1 document of every route, generated from the zod schemas the handlers validate
- * with and from the route tables: there is no second, hand-written copy. `npm run openapi` writes
- * docs/openapi.json; a test fails when the committed file drifts; the admin function serves it.
+ * The OpenAPI 3.1 document of every route, generated from the route tables and the zod schemas
+ * attached to them (zod 4's own JSON Schema output): there is no second, hand-written copy.
+ * `npm run openapi` writes docs/openapi.json; a test fails when the committed file drifts or when
+ * Redocly's recommended rules find an error; the admin function serves it.
  */
 const schema = (zod: z.ZodType) =>
   z.toJSONSchema(zod, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
@@ -31,100 +29,147 @@ const ValidateAnswer = z.object({
   reasons: z.array(z.object({ rule: z.string(), description: z.string() })),
 });
 
-const json = (zod: z.ZodType) => ({ content: { 'application/json': { schema: schema(zod) } } });
-const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((code) => [String(code), { description: `Error ${code}`, ...json(ErrorSchema) }]));
+/** What an operation takes and answers; each response needs a description (OpenAPI requires one). */
+interface OperationContract {
+  operationId: string;
+  summary: string;
+  /** Security requirements; `[]` says the route is public. */
+  security: Record<string, string[]>[];
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  responses: Record<number, { description: string; body?: z.ZodType }>;
+}
 
-/** Request bodies and query strings of the admin operations that take them. */
-const ADMIN_INPUTS: Partial<Record<AdminOperation, { body?: z.ZodType; query?: z.ZodObject }>> = {
-  listCases: { query: CaseQuerySchema },
-  decideCase: { body: DecisionRequestSchema },
-  addCaseNote: { body: NoteRequestSchema },
-  // Documented with the default ONEPIPE_CURRENCY (NGN).
-  putAccountMapping: { body: accountMappingSchema({ currency: 'NGN' }) },
-  listDeliveries: { query: ListDeliveriesQuery },
-  retryDeadDeliveries: { body: RetryDeadBody },
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Bad input (with the fields at fault)',
+  401: 'No or unknown credentials',
+  403: 'Wrong role, or four-eyes',
+  404: 'Unknown resource',
+  409: 'Final, claimed by someone else, or changed meanwhile',
+  413: 'Body too large',
+  429: 'Too many failed sign-ins from this address (Retry-After)',
+};
+const errors = (...codes: number[]) =>
+  Object.fromEntries(
+    codes.map((code) => [code, { description: ERROR_DESCRIPTIONS[code] ?? 'Error', body: ErrorSchema }]),
+  );
+
+type HttpApiFunction = 'validate' | 'health' | 'onepipeNotifications' | 'providerWebhook';
+
+/** The HTTP API's contracts, keyed by the function a route in lib/routes.ts names. */
+const HTTP_API: Record<HttpApiFunction, OperationContract> = {
+  validate: {
+    operationId: 'validateTransaction',
+    summary: 'Decide an outbound payment (Toqio calls this)',
+    security: [{ toqioApiKey: [] }],
+    body: TransactionSchema,
+    responses: { 200: { description: 'The decision', body: ValidateAnswer }, ...errors(400, 401, 413) },
+  },
+  health: {
+    operationId: 'health',
+    summary: 'Liveness and storage check',
+    security: [],
+    responses: { 200: { description: 'Healthy' }, 503: { description: 'Storage unavailable' } },
+  },
+  onepipeNotifications: {
+    operationId: 'receiveOnepipeNotification',
+    summary: 'OnePipe transaction notification (Signature: md5(request_ref;client secret))',
+    security: [{ onepipeSignature: [] }],
+    body: OnepipeNotificationSchema,
+    responses: {
+      200: { description: 'Stored', body: OnepipeAnswer },
+      400: { description: 'Refused: bad input', body: OnepipeAnswer },
+      401: { description: 'Refused: bad signature', body: OnepipeAnswer },
+    },
+  },
+  providerWebhook: {
+    operationId: 'receiveProviderVerdict',
+    summary:
+      "A monitoring provider's asynchronous verdict: TM_PROVIDER=http posts the generic body (x-tm-proxy-signature: t=..,v1=HMAC-SHA256 of t.body); TM_PROVIDER=flagright posts Flagright's webhook event (x-flagright-signature: hex HMAC-SHA256 of the body)",
+    security: [{ providerSignature: [] }, { flagrightSignature: [] }],
+    body: z.union([ProviderWebhookSchema, FlagrightWebhookEventSchema]),
+    responses: {
+      200: { description: 'Applied, already decided, or (Flagright) a duplicate or an event type carrying no verdict' },
+      202: { description: 'Recorded, not applied (a note, four-eyes, shadow mode, or a case it cannot change)' },
+      ...errors(400, 401, 404, 409),
+    },
+  },
 };
 
-const pathParameters = (path: string) =>
-  [...path.matchAll(/\{(\w+)\}/g)].map((match) => ({
-    name: match[1],
-    in: 'path',
-    required: true,
-    schema: { type: 'string' },
-  }));
+const httpApiContract = (name: FunctionName): OperationContract => {
+  if (!Object.hasOwn(HTTP_API, name)) throw new Error(`No OpenAPI contract for the HTTP API function ${name}`);
+  return HTTP_API[name as HttpApiFunction];
+};
 
-const queryParameters = (query?: z.ZodObject) =>
-  query
-    ? Object.entries(query.shape).map(([name, field]) => ({
-        name,
-        in: 'query',
-        required: false,
-        schema: schema(field as z.ZodType),
-      }))
-    : [];
+const adminContract = (route: (typeof ADMIN_ROUTES)[number]): OperationContract => {
+  const answers: Record<number, string> = 'answers' in route ? route.answers : { 200: 'OK' };
+  return {
+    operationId: route.operation,
+    summary: route.summary,
+    security: [{ adminToken: [] }],
+    ...('query' in route ? { query: route.query } : {}),
+    ...('body' in route ? { body: route.body } : {}),
+    responses: {
+      ...Object.fromEntries(Object.entries(answers).map(([code, description]) => [code, { description }])),
+      ...errors(400, 401, 403, 404, 409, 429),
+    },
+  };
+};
+
+/** The error body is one component, referenced by every error answer. */
+const content = (zod: z.ZodType) => ({
+  content: {
+    'application/json': { schema: zod === ErrorSchema ? { $ref: '#/components/schemas/Error' } : schema(zod) },
+  },
+});
+
+const operation = (path: string, contract: OperationContract) => ({
+  operationId: contract.operationId,
+  summary: contract.summary,
+  security: contract.security,
+  parameters: [
+    ...[...path.matchAll(/\{(\w+)\}/g)].map((match) => ({
+      name: match[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    })),
+    ...Object.entries(contract.query?.shape ?? {}).map(([name, field]) => ({
+      name,
+      in: 'query',
+      required: false,
+      schema: schema(field as z.ZodType),
+    })),
+  ],
+  ...(contract.body ? { requestBody: { required: true, ...content(contract.body) } } : {}),
+  responses: Object.fromEntries(
+    Object.entries(contract.responses).map(([code, response]) => [
+      code,
+      { description: response.description, ...(response.body ? content(response.body) : {}) },
+    ]),
+  ),
+});
+
+/** Where each API is served: the stack's outputs name them; `npm start` serves them on these ports. */
+const serverOf = (variable: string, local: string, description: string) => [
+  { url: `{${variable}}`, variables: { [variable]: { default: local, description } } },
+];
+const ADMIN_SERVERS = serverOf('adminUrl', 'http://127.0.0.1:3001', 'The AdminUrl output (ADMIN_PORT locally)');
 
 export const buildOpenApi = () => {
   const paths: Record<string, Record<string, unknown>> = {};
-  const add = (path: string, method: string, operation: Record<string, unknown>) => {
-    paths[path] ??= {};
-    (paths[path] as Record<string, unknown>)[method.toLowerCase()] = { parameters: pathParameters(path), ...operation };
+  const add = (path: string, method: string, entry: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+    paths[path] ??= { ...extra };
+    (paths[path] as Record<string, unknown>)[method.toLowerCase()] = entry;
   };
-  for (const route of ROUTES) {
-    if (route.function === 'validate') {
-      add(route.path, route.method, {
-        operationId: 'validateTransaction',
-        summary: 'Decide an outbound payment (Toqio calls this)',
-        security: [{ toqioApiKey: [] }],
-        requestBody: { required: true, ...json(TransactionSchema) },
-        responses: { '200': { description: 'The decision', ...json(ValidateAnswer) }, ...errors(400, 401, 413) },
-      });
-    } else if (route.function === 'onepipeNotifications') {
-      add(route.path, route.method, {
-        operationId: 'receiveOnepipeNotification',
-        summary: 'OnePipe transaction notification (Signature: md5(request_ref;client secret))',
-        security: [{ onepipeSignature: [] }],
-        requestBody: { required: true, ...json(OnepipeNotificationSchema) },
-        responses: {
-          '200': { description: 'Stored', ...json(OnepipeAnswer) },
-          '400': json(OnepipeAnswer),
-          '401': json(OnepipeAnswer),
-        },
-      });
-    } else if (route.function === 'providerWebhook') {
-      add(route.path, route.method, {
-        operationId: 'receiveProviderVerdict',
-        summary:
-          "A monitoring provider's asynchronous verdict: TM_PROVIDER=http posts the generic body (x-tm-proxy-signature: t=..,v1=HMAC-SHA256 of t.body); TM_PROVIDER=flagright posts Flagright's webhook event (x-flagright-signature: hex HMAC-SHA256 of the body)",
-        requestBody: { required: true, ...json(z.union([ProviderWebhookSchema, FlagrightWebhookEventSchema])) },
-        responses: {
-          '200': {
-            description: 'Applied, already decided, or (Flagright) a duplicate or an event type carrying no verdict',
-          },
-          '202': { description: 'Recorded, not applied (a note, four-eyes, shadow mode, or a case it cannot change)' },
-          ...errors(400, 401, 404, 409),
-        },
-      });
-    } else {
-      add(route.path, route.method, {
-        operationId: route.function,
-        summary: 'Liveness and storage check',
-        responses: { '200': { description: 'Healthy' }, '503': { description: 'Storage unavailable' } },
-      });
-    }
-  }
+  for (const route of ROUTES) add(route.path, route.method, operation(route.path, httpApiContract(route.function)));
   for (const route of ADMIN_ROUTES) {
-    const input = ADMIN_INPUTS[route.operation];
-    add(route.path, route.method, {
-      operationId: route.operation,
-      summary: route.summary,
-      tags: ['admin'],
-      security: [{ adminToken: [] }],
-      'x-required-role': route.role,
-      ...(input?.query ? { parameters: [...pathParameters(route.path), ...queryParameters(input.query)] } : {}),
-      ...(input?.body ? { requestBody: { required: true, ...json(input.body) } } : {}),
-      responses: { '200': { description: 'OK' }, ...errors(400, 401, 403, 404, 409) },
-    });
+    add(
+      route.path,
+      route.method,
+      { ...operation(route.path, adminContract(route)), tags: ['admin'], 'x-required-role': route.role },
+      { servers: ADMIN_SERVERS },
+    );
   }
   return {
     openapi: '3.1.0',
@@ -134,7 +179,10 @@ export const buildOpenApi = () => {
       description: 'Transaction-monitoring proxy between Toqio, OnePipe, monitoring providers and analysts.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: serverOf('apiUrl', 'http://127.0.0.1:3000', 'The ApiUrl output (PORT locally)'),
+    tags: [{ name: 'admin', description: 'Case management, served by the admin function behind its Function URL' }],
     components: {
+      schemas: { Error: schema(ErrorSchema) },
       securitySchemes: {
         toqioApiKey: {
           type: 'apiKey',
@@ -143,6 +191,18 @@ export const buildOpenApi = () => {
           description: 'TOQIO_API_KEY (header name: TOQIO_API_KEY_HEADER)',
         },
         onepipeSignature: { type: 'apiKey', in: 'header', name: 'Signature' },
+        providerSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-tm-proxy-signature',
+          description: 't=<unix seconds>,v1=<HMAC-SHA256 of t.body> with the provider webhook secret',
+        },
+        flagrightSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-flagright-signature',
+          description: "hex HMAC-SHA256 of the body with Flagright's webhook secret",
+        },
         adminToken: { type: 'http', scheme: 'bearer', description: 'A token from ADMIN_TOKENS' },
       },
     },

@@ -1,7 +1,8 @@
 import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { Context } from 'aws-lambda';
-import { ADMIN_ROUTES, type AdminOperation, type AdminRouteSpec, decodeSegment } from '#lib/routes.js';
+import { decodeSegment } from '#lib/routes.js';
 import { authenticate, type Principal, requireRole } from './admin-auth.js';
+import { ADMIN_ROUTES, type AdminOperation, type AdminRouteSpec } from './admin-routes.js';
 import type { Config } from './config.js';
 import { BadRequestError, NotFoundError, TooManyRequestsError, UnauthorizedError } from './errors.js';
 import { type HttpEvent, type HttpResult, json, rawBody } from './http.js';

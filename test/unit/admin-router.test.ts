@@ -1,6 +1,6 @@
 import { type AdminOperations, type AdminRequest, adminRouter } from '../../functions/shared/admin-router.js';
+import { ADMIN_ROUTES, type AdminOperation } from '../../functions/shared/admin-routes.js';
 import type { HttpResult } from '../../functions/shared/http.js';
-import { ADMIN_ROUTES, type AdminOperation } from '../../lib/routes.js';
 import { httpApiEvent, lambdaContext } from '../../local/events.js';
 
 const TOKENS = [

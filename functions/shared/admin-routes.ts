@@ -1,0 +1,166 @@
+import type { z } from 'zod';
+import { CaseQuerySchema } from '#domain/cases/queries.js';
+import { DecisionRequestSchema, NoteRequestSchema } from '#domain/cases/transitions.js';
+import { accountMappingSchema } from '#domain/onepipe/save-transaction.js';
+import { ListDeliveriesQuery, RetryDeadBody } from '#domain/webhooks/delivery.js';
+
+/**
+ * One admin API route: where it is, who may call it, and the zod schemas of what it takes, which
+ * the operation validates with and the OpenAPI document (lib/openapi.ts) is generated from.
+ */
+export interface AdminRouteSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path with `{name}` parameters (the router's syntax and OpenAPI's). */
+  path: string;
+  /** Who may call it: analysts can read and act on cases, supervisors can do everything. */
+  role: 'analyst' | 'supervisor';
+  operation: string;
+  summary: string;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Success answers other than a plain 200. */
+  answers?: Record<number, string>;
+}
+
+/**
+ * The admin function's routes, served behind its Function URL (it alone reads them, so they are
+ * not in lib/routes.ts, which every function's configuration imports).
+ */
+export const ADMIN_ROUTES = [
+  { method: 'GET', path: '/api/me', role: 'analyst', operation: 'whoAmI', summary: 'The caller and their role' },
+  {
+    method: 'GET',
+    path: '/api/cases',
+    role: 'analyst',
+    operation: 'listCases',
+    summary: 'The case queue, oldest first, with status, amount, rule, customer and age filters',
+    query: CaseQuerySchema,
+  },
+  {
+    method: 'GET',
+    path: '/api/cases/{transactionId}',
+    role: 'analyst',
+    operation: 'getCase',
+    summary: 'A case: transaction, facts, reasons, customer history, notes, history and webhook deliveries',
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/{transactionId}/claim',
+    role: 'analyst',
+    operation: 'claimCase',
+    summary: 'Take a case',
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/{transactionId}/release',
+    role: 'analyst',
+    operation: 'releaseCase',
+    summary: 'Give a case back to the queue',
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/{transactionId}/notes',
+    role: 'analyst',
+    operation: 'addCaseNote',
+    summary: 'Add a note to a case',
+    body: NoteRequestSchema,
+    answers: { 201: 'Noted; the case as it now stands' },
+  },
+  {
+    method: 'POST',
+    path: '/api/cases/{transactionId}/decision',
+    role: 'analyst',
+    operation: 'decideCase',
+    summary: 'Approve or reject (four-eyes at or above FOUR_EYES_THRESHOLD)',
+    body: DecisionRequestSchema,
+    answers: { 200: 'Final; Toqio is being told', 202: 'Recorded; waiting for the second person' },
+  },
+  {
+    method: 'GET',
+    path: '/api/account-mappings',
+    role: 'supervisor',
+    operation: 'listAccountMappings',
+    summary: 'Every mapping of a OnePipe virtual account to a Toqio customer and account',
+  },
+  {
+    method: 'GET',
+    path: '/api/account-mappings/{accountNumber}',
+    role: 'supervisor',
+    operation: 'getAccountMapping',
+    summary: 'One account mapping',
+  },
+  {
+    method: 'PUT',
+    path: '/api/account-mappings/{accountNumber}',
+    role: 'supervisor',
+    operation: 'putAccountMapping',
+    summary:
+      'Map a new account (its parked credits are registered in Toqio), or propose a change to an existing mapping (202; a second supervisor approves)',
+    // Documented with the default ONEPIPE_CURRENCY (NGN); the operation checks the configured one.
+    body: accountMappingSchema({ currency: 'NGN' }),
+    answers: { 200: 'Mapped', 202: 'Proposed; a second supervisor approves' },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/account-mappings/{accountNumber}',
+    role: 'supervisor',
+    operation: 'deleteAccountMapping',
+    summary: 'Propose removing a mapping (202; a second supervisor approves; later credits are parked as UNMATCHED)',
+    answers: { 202: 'Proposed; a second supervisor approves' },
+  },
+  {
+    method: 'POST',
+    path: '/api/account-mappings/{accountNumber}/approve',
+    role: 'supervisor',
+    operation: 'approveAccountMapping',
+    summary: "Approve the pending change of a mapping (not the proposer's own: 403)",
+  },
+  {
+    method: 'GET',
+    path: '/api/onepipe/unmatched',
+    role: 'analyst',
+    operation: 'listUnmatchedCredits',
+    summary:
+      'OnePipe notifications waiting for a person: credits to unmapped or incompletely mapped accounts, and parked, refused or unconfirmed notifications',
+  },
+  {
+    method: 'GET',
+    path: '/api/providers/report',
+    role: 'analyst',
+    operation: 'providerReport',
+    summary: 'How often the provider and the rules agreed since a time, with the disagreements',
+  },
+  {
+    method: 'GET',
+    path: '/api/deliveries',
+    role: 'analyst',
+    operation: 'listDeliveries',
+    summary: 'Deliveries by status (QUEUED, FAILED, DELIVERED, DEAD)',
+    query: ListDeliveriesQuery,
+  },
+  {
+    method: 'GET',
+    path: '/api/deliveries/{deliveryId}',
+    role: 'analyst',
+    operation: 'getDelivery',
+    summary: 'One delivery with every attempt',
+  },
+  {
+    method: 'POST',
+    path: '/api/deliveries/{deliveryId}/retry',
+    role: 'supervisor',
+    operation: 'retryDelivery',
+    summary: 'Send a dead delivery again (a new round of retries)',
+    answers: { 202: 'Queued again' },
+  },
+  {
+    method: 'POST',
+    path: '/api/deliveries/retry-dead',
+    role: 'supervisor',
+    operation: 'retryDeadDeliveries',
+    summary: 'Send again every delivery that went dead since a time',
+    body: RetryDeadBody,
+    answers: { 202: 'Queued again' },
+  },
+] as const satisfies readonly AdminRouteSpec[];
+export type AdminOperation = (typeof ADMIN_ROUTES)[number]['operation'];
