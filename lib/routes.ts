@@ -39,8 +39,10 @@ export interface FunctionSpec {
   /** Queues it sends to ('send') or also moves to their DLQ ('sendWithDlq'). */
   queues?: Partial<Record<QueueKey, 'send' | 'sendWithDlq'>>;
   trigger: Trigger;
-  /** Project files the bundle must carry (read at cold start). */
+  /** Project files the bundle must carry (read at cold start): `rules` only where rules are evaluated. */
   assets?: string[];
+  /** It reports the shipped rule set's version (RULE_SET_VERSION) without compiling the rules. */
+  reportsRuleSetVersion?: boolean;
   /** The bundle also carries the built web UI (ui-dist/), which this function serves. */
   servesUi?: boolean;
 }
@@ -64,9 +66,9 @@ export const FUNCTIONS = {
     memoryMb: 256,
     // The queue's visibility timeout (60 s) is 6x this.
     timeoutSeconds: 10,
-    tables: { decisions: 'readWrite', history: 'append', deliveries: 'readWrite' },
+    // counters: a payment that waited in its velocity line leaves it when its answer is reconciled.
+    tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
     queues: { deliveries: 'send' },
-    assets: ['rules'],
     trigger: { kind: 'sqs', queue: 'degradedAnswers', batchSize: 5, maxConcurrency: 2, maxBatchingWindowSeconds: 1 },
   },
   providerWebhook: {
@@ -77,7 +79,6 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
     tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
     queues: { deliveries: 'send' },
-    assets: ['rules'],
     trigger: { kind: 'http' },
   },
   providerRecheck: {
@@ -87,7 +88,6 @@ export const FUNCTIONS = {
     memoryMb: 512,
     timeoutSeconds: 15,
     tables: { decisions: 'readWrite', history: 'append' },
-    assets: ['rules'],
     trigger: { kind: 'sqs', queue: 'providerChecks', batchSize: 5, maxConcurrency: 2, maxBatchingWindowSeconds: 1 },
   },
   onepipeNotifications: {
@@ -109,7 +109,7 @@ export const FUNCTIONS = {
     memoryMb: 256,
     timeoutSeconds: 5,
     tables: { decisions: 'read' },
-    assets: ['rules'],
+    reportsRuleSetVersion: true,
     trigger: { kind: 'http' },
   },
   deliver: {
@@ -121,7 +121,6 @@ export const FUNCTIONS = {
     timeoutSeconds: 15,
     tables: { deliveries: 'readWrite', history: 'append' },
     queues: { deliveries: 'sendWithDlq' },
-    assets: ['rules'],
     trigger: { kind: 'sqs', queue: 'deliveries', batchSize: 5, maxConcurrency: 5, maxBatchingWindowSeconds: 1 },
   },
   sweeper: {
@@ -132,7 +131,6 @@ export const FUNCTIONS = {
     timeoutSeconds: 60,
     tables: { deliveries: 'readWrite' },
     queues: { deliveries: 'send' },
-    assets: ['rules'],
     trigger: { kind: 'schedule', everyMinutes: 1 },
   },
   admin: {
@@ -151,7 +149,6 @@ export const FUNCTIONS = {
       counters: 'readWrite',
     },
     queues: { deliveries: 'send' },
-    assets: ['rules'],
     servesUi: true,
     trigger: { kind: 'functionUrl' },
   },
@@ -163,7 +160,6 @@ export const FUNCTIONS = {
     timeoutSeconds: 60,
     tables: { decisions: 'readWrite', deliveries: 'readWrite', history: 'append' },
     queues: { deliveries: 'send' },
-    assets: ['rules'],
     trigger: { kind: 'schedule', everyMinutes: 1 },
   },
 } as const satisfies Record<string, FunctionSpec>;

@@ -12,9 +12,13 @@ import { ProjectFunction } from './constructs/project-function.js';
 import { Queues } from './constructs/queues.js';
 import { QUEUES, type QueueKey } from './queues.js';
 import { FUNCTIONS, type FunctionName, type FunctionSpec, ROUTES, type TableAccess, type Trigger } from './routes.js';
+import { shippedRuleSetVersion } from './rule-sets.js';
 import { SECRETS, type SecretKey, type SecretSpec } from './secrets.js';
 import { durationSeconds, type StageConfig } from './stage-config.js';
 import { TABLES, type TableKey } from './tables.js';
+
+/** The version of the rule set validate ships with (health reports it without compiling rules). */
+const SHIPPED_RULE_SET_VERSION = shippedRuleSetVersion();
 
 export interface TmProxyStackProps extends StackProps {
   config: StageConfig;
@@ -83,15 +87,7 @@ export class TmProxyStack extends Stack {
         fn.bindQueue(queues.queues[queue], QUEUES[queue].envVar);
         if (access === 'sendWithDlq') fn.bindDeadLetterQueue(queues.deadLetterQueues[queue], QUEUES[queue].dlqEnvVar);
       }
-      // Every function validates the same configuration at cold start, so every one gets every
-      // resource name (names only: access comes from the binds above).
-      for (const [table, tableSpec] of Object.entries(TABLES) as [TableKey, (typeof TABLES)[TableKey]][]) {
-        fn.addEnvironment(tableSpec.envVar, data.tables[table].tableName);
-      }
-      for (const [queue, queueSpec] of Object.entries(QUEUES) as [QueueKey, (typeof QUEUES)[QueueKey]][]) {
-        fn.addEnvironment(queueSpec.envVar, queues.queues[queue].queueUrl);
-        fn.addEnvironment(queueSpec.dlqEnvVar, queues.deadLetterQueues[queue].queueUrl);
-      }
+      if ((spec as FunctionSpec).reportsRuleSetVersion) fn.bindRuleSetVersion(SHIPPED_RULE_SET_VERSION);
       for (const key of (spec as FunctionSpec).secrets ?? []) fn.bindSecret(secrets[key], SECRETS[key].envVar);
       const url = this.attachTrigger(fn, spec.trigger, queues, config.adminUrlAuth);
       if (url) this.adminUrl = url;

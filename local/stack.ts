@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { QUEUES } from '#lib/queues.js';
 import { FUNCTIONS, type FunctionName } from '#lib/routes.js';
+import { shippedRuleSetVersion } from '#lib/rule-sets.js';
 import { TABLES, type TableKey } from '#lib/tables.js';
 import { buildUi } from './build-ui.js';
 import { LOCAL_DEFAULTS } from './defaults.js';
@@ -106,6 +107,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       process.env[spec.dlqEnvVar] = queues[key as keyof typeof QUEUES].dlqUrl;
     }
 
+    // As the stack binds it to health (lib/constructs/project-function.ts): the shipped rule set's version.
+    if (!process.env.RULE_SET_VERSION) process.env.RULE_SET_VERSION = shippedRuleSetVersion();
     process.env.UI_DIR = await buildUi(options.uiDir ?? `.local/ui-${prefix}`);
     const port = options.port ?? 3000;
     const sink = toqioSink(

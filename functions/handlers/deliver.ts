@@ -1,54 +1,111 @@
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { caseRepository } from '#adapters/case-repository.js';
+import { deliveryQueue } from '#adapters/delivery-queue.js';
+import { deliveryRepository } from '#adapters/delivery-repository.js';
+import { webhookSender } from '#adapters/webhook-sender.js';
 import { historyEntry } from '#domain/cases/transitions.js';
 import { DeliveryMessageSchema } from '#domain/webhooks/delivery.js';
 import { deliverWebhook } from '#domain/webhooks/send-attempt.js';
+import { builtOnFirstCall, documentClientFor, functionConfig, notBound, sqsClientFor } from '#shared/cold-start.js';
+import {
+  configSchema,
+  deadLetterQueuesConfig,
+  deliveryConfig,
+  onepipeOutboundConfig,
+  queuesConfig,
+  tablesConfig,
+  toqioWebhookConfig,
+} from '#shared/config.js';
 import { logger } from '#shared/logger.js';
 import { metrics } from '#shared/metrics.js';
 import { sqsHandler } from '#shared/sqs.js';
-import { wiring } from '#shared/wiring.js';
 
-const deps = await wiring();
+export const DeliverConfigSchema = configSchema(
+  tablesConfig('deliveries', 'history'),
+  queuesConfig('deliveries'),
+  deadLetterQueuesConfig('deliveries'),
+  toqioWebhookConfig,
+  onepipeOutboundConfig,
+  deliveryConfig,
+);
+
+type DeliverDeps = Parameters<typeof deliverWebhook>[1];
+export interface DeliverHandlerDeps extends Omit<DeliverDeps, 'newLeaseToken' | 'onDelivered'> {
+  /** Where a delivered webhook is recorded in the case history. */
+  history: Pick<ReturnType<typeof caseRepository>, 'appendHistory'>;
+}
 
 /** Consumes the deliveries queue: one attempt per due delivery, then retry, DLQ or done. */
-export const handler = sqsHandler(DeliveryMessageSchema, async (message) => {
-  logger.appendKeys({ deliveryId: message.deliveryId });
-  const result = await deliverWebhook(message, {
-    store: deps.deliveries,
-    queue: deps.deliveryQueue,
-    sender: deps.webhookSender,
-    settings: deps.targets,
-    retryDelays: deps.config.DELIVERY_RETRY_DELAYS,
-    timeoutMs: deps.config.DELIVERY_TIMEOUT_MS,
-    newLeaseToken: randomUUID,
-    onDelivered: async (delivery) => {
-      const entry = historyEntry(
-        { transactionId: delivery.subject },
-        {
-          action: 'DELIVERED',
-          actor: `system:${delivery.target}`,
-          now: new Date(),
-          details: { deliveryId: delivery.deliveryId, type: delivery.type, attempts: delivery.attemptCount },
-        },
-      );
-      await deps.cases.appendHistory(entry);
-    },
+export const buildHandler = ({ history, ...deps }: DeliverHandlerDeps) =>
+  sqsHandler(DeliveryMessageSchema, async (message) => {
+    logger.appendKeys({ deliveryId: message.deliveryId });
+    const result = await deliverWebhook(message, {
+      ...deps,
+      newLeaseToken: randomUUID,
+      onDelivered: async (delivery) => {
+        const entry = historyEntry(
+          { transactionId: delivery.subject },
+          {
+            action: 'DELIVERED',
+            actor: `system:${delivery.target}`,
+            now: new Date(),
+            details: { deliveryId: delivery.deliveryId, type: delivery.type, attempts: delivery.attemptCount },
+          },
+        );
+        await history.appendHistory(entry);
+      },
+    });
+    if (result.kind !== 'attempted') {
+      // A redelivered or early message: counted, so a storm of duplicates shows on the dashboard.
+      metrics.addMetric(`webhook_message_${result.kind}`, MetricUnit.Count, 1);
+      return logger.info(`delivery ${result.kind}`);
+    }
+    const { attempt } = result;
+    // One batch mixes partners: each figure goes out at once with its own record's target (a
+    // dimension shared by the batch would be overwritten by the next record: the wrong partner).
+    const perTarget = (name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number) => {
+      const single = metrics.singleMetric();
+      single.addDimension('target', result.target);
+      single.addMetric(name, unit, value);
+    };
+    perTarget(`webhook_${attempt.outcome}`, MetricUnit.Count, 1);
+    perTarget('webhook_latency', MetricUnit.Milliseconds, attempt.latencyMs);
+    const log = attempt.outcome === 'dead' ? logger.error.bind(logger) : logger.info.bind(logger);
+    log('delivery attempt', { attempt, status: result.delivery.status, reason: result.delivery.deadReason });
   });
-  if (result.kind !== 'attempted') {
-    // A redelivered or early message: counted, so a storm of duplicates shows on the dashboard.
-    metrics.addMetric(`webhook_message_${result.kind}`, MetricUnit.Count, 1);
-    return logger.info(`delivery ${result.kind}`);
-  }
-  const { attempt } = result;
-  // One batch mixes partners: each figure goes out at once with its own record's target (a
-  // dimension shared by the batch would be overwritten by the next record: the wrong partner).
-  const perTarget = (name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number) => {
-    const single = metrics.singleMetric();
-    single.addDimension('target', result.target);
-    single.addMetric(name, unit, value);
-  };
-  perTarget(`webhook_${attempt.outcome}`, MetricUnit.Count, 1);
-  perTarget('webhook_latency', MetricUnit.Milliseconds, attempt.latencyMs);
-  const log = attempt.outcome === 'dead' ? logger.error.bind(logger) : logger.info.bind(logger);
-  log('delivery attempt', { attempt, status: result.delivery.status, reason: result.delivery.deadReason });
+
+export const handler = builtOnFirstCall(async () => {
+  const config = await functionConfig(DeliverConfigSchema);
+  const documentClient = documentClientFor(config);
+  return buildHandler({
+    store: deliveryRepository(documentClient, config.DELIVERIES_TABLE),
+    queue: deliveryQueue(sqsClientFor(config), {
+      queue: config.DELIVERIES_QUEUE_URL,
+      deadLetter: config.DELIVERIES_DLQ_URL,
+    }),
+    sender: webhookSender(),
+    settings: {
+      toqio: {
+        baseUrl: config.TOQIO_WEBHOOK_BASE_URL,
+        apiKeyHeader: config.TOQIO_API_KEY_HEADER,
+        // Required (so present) wherever the toqio secret is bound, as it is to this function.
+        apiKey: config.TOQIO_API_KEY ?? '',
+      },
+      onepipe: {
+        listenerUrl: config.ONEPIPE_LISTENER_URL,
+        // Our own credentials: what OnePipe signs its notifications with is never what we send.
+        apiKey: config.ONEPIPE_OUTBOUND_API_KEY,
+        clientSecret: config.ONEPIPE_OUTBOUND_CLIENT_SECRET,
+      },
+      signingSecret: config.WEBHOOK_SIGNING_SECRET,
+    },
+    retryDelays: config.DELIVERY_RETRY_DELAYS,
+    timeoutMs: config.DELIVERY_TIMEOUT_MS,
+    history: caseRepository(documentClient, {
+      decisions: notBound('decisions'),
+      history: config.HISTORY_TABLE,
+      deliveries: config.DELIVERIES_TABLE,
+    }),
+  });
 });

@@ -1,20 +1,42 @@
+import { decisionRepository } from '#adapters/decision-repository.js';
+import { builtOnFirstCall, documentClientFor, functionConfig, notBound } from '#shared/cold-start.js';
+import { configSchema, ruleSetVersionConfig, tablesConfig } from '#shared/config.js';
 import { httpHandler, json } from '#shared/http.js';
-import { wiring } from '#shared/wiring.js';
 
-const deps = await wiring();
+export const HealthConfigSchema = configSchema(tablesConfig('decisions'), ruleSetVersionConfig);
 
-/** GET /health: the function is up, the rules compiled and the decisions table answers. */
-export const handler = httpHandler({}, async () => {
-  const started = performance.now();
-  try {
-    await deps.decisions.findAnswer('__health__', AbortSignal.timeout(1000));
-    const storageMs = Math.round(performance.now() - started);
-    return json(200, {
-      status: 'ok',
-      ruleSetVersion: deps.rules.version,
-      storage: { status: 'ok', latencyMs: storageMs },
-    });
-  } catch {
-    return json(503, { status: 'degraded', ruleSetVersion: deps.rules.version, storage: { status: 'unavailable' } });
-  }
+export interface HealthDeps {
+  decisions: Pick<ReturnType<typeof decisionRepository>, 'findAnswer'>;
+  /** The version of the rule set deployed with validate (set by the stack; health compiles no rules). */
+  ruleSetVersion: string;
+}
+
+/** GET /health: the function is up, the rule set is known and the decisions table answers. */
+export const buildHandler = (deps: HealthDeps) =>
+  httpHandler({}, async () => {
+    const started = performance.now();
+    try {
+      await deps.decisions.findAnswer('__health__', AbortSignal.timeout(1000));
+      const storageMs = Math.round(performance.now() - started);
+      return json(200, {
+        status: 'ok',
+        ruleSetVersion: deps.ruleSetVersion,
+        storage: { status: 'ok', latencyMs: storageMs },
+      });
+    } catch {
+      return json(503, { status: 'degraded', ruleSetVersion: deps.ruleSetVersion, storage: { status: 'unavailable' } });
+    }
+  });
+
+export const handler = builtOnFirstCall(async () => {
+  const config = await functionConfig(HealthConfigSchema);
+  return buildHandler({
+    decisions: decisionRepository(documentClientFor(config), {
+      decisions: config.DECISIONS_TABLE,
+      counters: notBound('counters'),
+      history: notBound('history'),
+      deliveries: notBound('deliveries'),
+    }),
+    ruleSetVersion: config.RULE_SET_VERSION,
+  });
 });

@@ -1,101 +1,173 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { decisionRepository } from '#adapters/decision-repository.js';
+import { degradedAnswerQueue } from '#adapters/degraded-answer-queue.js';
+import { deliveryQueue } from '#adapters/delivery-queue.js';
+import { providerCheckQueue } from '#adapters/provider-check-queue.js';
+import { guardedScreening } from '#adapters/providers/guarded-screening.js';
 import { TransactionSchema } from '#domain/decisions/transaction.js';
 import { validatePayment } from '#domain/decisions/validate-payment.js';
+import type { RulesEngine } from '#domain/rules/engine.js';
 import { publishDeliveries } from '#domain/webhooks/outbox.js';
+import type { DeliveryQueue } from '#domain/webhooks/send-attempt.js';
+import { approvedPaymentReports, logPublishError } from '#shared/case-workflow.js';
+import { builtOnFirstCall, documentClientFor, functionConfig, notBound, sqsClientFor } from '#shared/cold-start.js';
+import {
+  type ConfigOf,
+  configSchema,
+  onepipeOutboundConfig,
+  providerConfig,
+  queuesConfig,
+  tablesConfig,
+  toqioApiKeyConfig,
+  validateConfig,
+} from '#shared/config.js';
 import { httpHandler, json, requireApiKey } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
 import { metrics } from '#shared/metrics.js';
+import { providerPortFor } from '#shared/provider.js';
+import { loadRulesEngine } from '#shared/rules-loader.js';
 import { tracer } from '#shared/tracer.js';
-import { wiring } from '#shared/wiring.js';
 
-const deps = await wiring();
-const { config } = deps;
-/** Part of the budget kept for enqueueing the reconciliation of a degraded answer. */
-const RECONCILE_RESERVE_MS = Math.min(250, Math.floor(config.VALIDATE_BUDGET_MS / 5));
+const validateShape = {
+  ...tablesConfig('decisions', 'counters', 'history', 'deliveries'),
+  ...queuesConfig('deliveries', 'providerChecks', 'degradedAnswers'),
+  ...toqioApiKeyConfig,
+  ...validateConfig,
+  ...providerConfig,
+  ...onepipeOutboundConfig,
+};
+export const ValidateConfigSchema = configSchema(validateShape);
+
+export interface ValidateDeps {
+  config: ConfigOf<typeof validateShape>;
+  decisions: ReturnType<typeof decisionRepository>;
+  rules: RulesEngine;
+  /** The external provider behind its time budget and circuit breaker; absent with TM_PROVIDER=rules. */
+  provider?: ReturnType<typeof guardedScreening> | undefined;
+  approvedPaymentReports: ReturnType<typeof approvedPaymentReports>;
+  deliveryQueue: DeliveryQueue;
+  providerChecks: ReturnType<typeof providerCheckQueue>;
+  degradedAnswers: ReturnType<typeof degradedAnswerQueue>;
+}
 
 /** POST /transaction/validate: Toqio asks whether an outbound payment may go. */
-export const handler = httpHandler(
-  {
-    body: TransactionSchema,
-    maxBodyBytes: () => config.MAX_BODY_BYTES,
-    use: [
-      requireApiKey(
-        () => config.TOQIO_API_KEY_HEADER,
-        () => [config.TOQIO_API_KEY, config.TOQIO_API_KEY_PREVIOUS],
-      ),
-    ],
-  },
-  async ({ body, raw }) => {
-    logger.appendKeys({ transactionId: body.id });
-    tracer.putAnnotation('transactionId', body.id);
-    const outcome = await validatePayment(body, raw, {
-      store: deps.decisions,
-      engine: deps.rules,
-      budgetMs: config.VALIDATE_BUDGET_MS - RECONCILE_RESERVE_MS,
-      failMode: config.FAIL_MODE,
-      onApproved: (decision) => deps.approvedPaymentReports(decision.transaction, new Date(decision.decidedAt)),
-      ...(deps.provider
-        ? {
-            provider: {
-              name: deps.provider.name,
-              mode: config.TM_PROVIDER_MODE,
-              fallback: config.PROVIDER_FALLBACK,
-              timeoutMs: config.PROVIDER_TIMEOUT_MS,
-              screen: deps.provider.screen,
-            },
-          }
-        : {}),
-    });
-    const providerOutcome = outcome.decision?.provider?.outcome;
-    if (outcome.source === 'decided' && providerOutcome?.kind === 'failed' && providerOutcome.timedOut) {
-      // Toqio was answered with the fallback; the provider's real answer is fetched in the background.
-      await deps.providerChecks
-        .send({ transactionId: body.id })
-        .catch((error: Error) => logger.warn('late provider check not enqueued', { error }));
-    }
-    await publishDeliveries(outcome.deliveries ?? [], deps.deliveryQueue, deps.logPublishError);
-    if (outcome.source === 'degraded' && outcome.reconcile) {
-      // Counted apart from errors (published at once: HTTP handlers flush no stored metrics):
-      // a degraded answer is a 200, which the 5xx alarm never sees.
-      metrics.singleMetric().addMetric('validate_degraded', MetricUnit.Count, 1);
-      const tx = outcome.decision?.transaction;
-      const reconciliation = {
-        ...outcome.reconcile,
-        ...(tx ? { customer: tx.customer, baseAmount: tx.baseAmount, currency: tx.currency } : {}),
-      };
-      // Storage may have committed this call's decision after the budget ran out: a queued
-      // reconciliation makes it the rejection Toqio is told, even while storage stays down.
-      const queued = await deps.degradedAnswers
-        .send(reconciliation, AbortSignal.timeout(RECONCILE_RESERVE_MS))
-        .then(() => true)
-        .catch((error: Error) => {
-          metrics.singleMetric().addMetric('validate_degraded_unreconciled', MetricUnit.Count, 1);
-          logger.error('degraded answer could not be queued for reconciliation', { reconciliation, error });
-          return false;
-        });
-      // The full decision is logged so nothing is lost while storage is down.
-      logger.error('storage unavailable; answered fail mode', {
-        outcome: { ...outcome, reconcile: reconciliation },
-        reconciliationQueued: queued,
-        payload: body,
-        error: outcome.error as Error,
+export const buildHandler = (deps: ValidateDeps) => {
+  const { config } = deps;
+  /** Part of the budget kept for enqueueing the reconciliation of a degraded answer. */
+  const RECONCILE_RESERVE_MS = Math.min(250, Math.floor(config.VALIDATE_BUDGET_MS / 5));
+  return httpHandler(
+    {
+      body: TransactionSchema,
+      maxBodyBytes: () => config.MAX_BODY_BYTES,
+      use: [
+        requireApiKey(
+          () => config.TOQIO_API_KEY_HEADER,
+          () => [config.TOQIO_API_KEY, config.TOQIO_API_KEY_PREVIOUS],
+        ),
+      ],
+    },
+    async ({ body, raw }) => {
+      logger.appendKeys({ transactionId: body.id });
+      tracer.putAnnotation('transactionId', body.id);
+      const outcome = await validatePayment(body, raw, {
+        store: deps.decisions,
+        engine: deps.rules,
+        budgetMs: config.VALIDATE_BUDGET_MS - RECONCILE_RESERVE_MS,
+        failMode: config.FAIL_MODE,
+        onApproved: (decision) => deps.approvedPaymentReports(decision.transaction, new Date(decision.decidedAt)),
+        ...(deps.provider
+          ? {
+              provider: {
+                name: deps.provider.name,
+                mode: config.TM_PROVIDER_MODE,
+                fallback: config.PROVIDER_FALLBACK,
+                timeoutMs: config.PROVIDER_TIMEOUT_MS,
+                screen: deps.provider.screen,
+              },
+            }
+          : {}),
       });
-    } else {
-      if (outcome.conflicts) {
-        metrics.singleMetric().addMetric('validate_velocity_conflicts', MetricUnit.Count, outcome.conflicts);
+      const providerOutcome = outcome.decision?.provider?.outcome;
+      if (outcome.source === 'decided' && providerOutcome?.kind === 'failed' && providerOutcome.timedOut) {
+        // Toqio was answered with the fallback; the provider's real answer is fetched in the background.
+        await deps.providerChecks
+          .send({ transactionId: body.id })
+          .catch((error: Error) => logger.warn('late provider check not enqueued', { error }));
       }
-      logger.info('validated', {
-        status: outcome.answer.status,
-        source: outcome.source,
-        timings: outcome.timings,
-        conflicts: outcome.conflicts,
-      });
-    }
-    const t = outcome.timings;
-    // `conflicts`: how often the payment was decided again because its velocity counters moved.
-    const timing =
-      `rules;dur=${t.rulesMs.toFixed(2)}, storage;dur=${t.storageMs.toFixed(2)}, total;dur=${t.totalMs.toFixed(2)}` +
-      (outcome.conflicts ? `, conflicts;desc="${outcome.conflicts}"` : '');
-    return json(200, outcome.answer, { 'server-timing': timing });
-  },
-);
+      await publishDeliveries(outcome.deliveries ?? [], deps.deliveryQueue, logPublishError);
+      if (outcome.source === 'degraded' && outcome.reconcile) {
+        // Counted apart from errors (published at once: HTTP handlers flush no stored metrics):
+        // a degraded answer is a 200, which the 5xx alarm never sees.
+        metrics.singleMetric().addMetric('validate_degraded', MetricUnit.Count, 1);
+        const tx = outcome.decision?.transaction;
+        const reconciliation = {
+          ...outcome.reconcile,
+          ...(tx ? { customer: tx.customer, baseAmount: tx.baseAmount, currency: tx.currency } : {}),
+        };
+        // Storage may have committed this call's decision after the budget ran out: a queued
+        // reconciliation makes it the rejection Toqio is told, even while storage stays down.
+        const queued = await deps.degradedAnswers
+          .send(reconciliation, AbortSignal.timeout(RECONCILE_RESERVE_MS))
+          .then(() => true)
+          .catch((error: Error) => {
+            metrics.singleMetric().addMetric('validate_degraded_unreconciled', MetricUnit.Count, 1);
+            logger.error('degraded answer could not be queued for reconciliation', { reconciliation, error });
+            return false;
+          });
+        // The full decision is logged so nothing is lost while storage is down.
+        logger.error('storage unavailable; answered fail mode', {
+          outcome: { ...outcome, reconcile: reconciliation },
+          reconciliationQueued: queued,
+          payload: body,
+          error: outcome.error as Error,
+        });
+      } else {
+        if (outcome.conflicts) {
+          metrics.singleMetric().addMetric('validate_velocity_conflicts', MetricUnit.Count, outcome.conflicts);
+        }
+        logger.info('validated', {
+          status: outcome.answer.status,
+          source: outcome.source,
+          timings: outcome.timings,
+          conflicts: outcome.conflicts,
+        });
+      }
+      const t = outcome.timings;
+      // `conflicts`: how often the payment was decided again because its velocity counters moved.
+      const timing =
+        `rules;dur=${t.rulesMs.toFixed(2)}, storage;dur=${t.storageMs.toFixed(2)}, total;dur=${t.totalMs.toFixed(2)}` +
+        (outcome.conflicts ? `, conflicts;desc="${outcome.conflicts}"` : '');
+      return json(200, outcome.answer, { 'server-timing': timing });
+    },
+  );
+};
+
+export const handler = builtOnFirstCall(async () => {
+  const config = await functionConfig(ValidateConfigSchema);
+  const sqsClient = sqsClientFor(config);
+  const port = providerPortFor(config);
+  return buildHandler({
+    config,
+    decisions: decisionRepository(documentClientFor(config), {
+      decisions: config.DECISIONS_TABLE,
+      counters: config.COUNTERS_TABLE,
+      history: config.HISTORY_TABLE,
+      deliveries: config.DELIVERIES_TABLE,
+    }),
+    rules: loadRulesEngine(config.RULES_FILE),
+    provider: port
+      ? guardedScreening(port, {
+          timeoutMs: config.PROVIDER_TIMEOUT_MS,
+          errorThresholdPercentage: config.PROVIDER_BREAKER_ERROR_PERCENT,
+          resetTimeoutMs: config.PROVIDER_BREAKER_RESET_MS,
+        })
+      : undefined,
+    approvedPaymentReports: approvedPaymentReports(config),
+    deliveryQueue: deliveryQueue(sqsClient, {
+      queue: config.DELIVERIES_QUEUE_URL,
+      deadLetter: notBound('deliveries-dlq'),
+    }),
+    providerChecks: providerCheckQueue(sqsClient, config.PROVIDER_CHECKS_QUEUE_URL),
+    degradedAnswers: degradedAnswerQueue(sqsClient, config.DEGRADED_ANSWERS_QUEUE_URL),
+  });
+});

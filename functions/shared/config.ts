@@ -1,8 +1,10 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { HttpProviderConfigSchema } from '#domain/providers/http-mapping.js';
+import { QUEUES, type QueueKey } from '#lib/queues.js';
 import { FUNCTIONS } from '#lib/routes.js';
 import { SECRETS, type SecretKey } from '#lib/secrets.js';
+import { TABLES, type TableKey } from '#lib/tables.js';
 
 /**
  * The one place that reads process.env. Parsed once per cold start; every missing or malformed
@@ -83,29 +85,38 @@ const adminTokens = z.string().transform((value, ctx) => {
   return tokens;
 });
 
-export const ConfigSchema = z.object({
+/**
+ * The pieces each function's configuration is composed from (see `configSchema`): a function
+ * validates, and needs, only the variables of the pieces it takes.
+ */
+export const baseConfig = {
   STAGE: z.string().default('local'),
   AWS_REGION: z.string().default('us-east-1'),
-  /** Set locally to point the SDK at DynamoDB Local / fauxqs; unset in AWS. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  SQS_ENDPOINT: z.url().optional(),
-  DECISIONS_TABLE: z.string().min(3),
-  COUNTERS_TABLE: z.string().min(3),
-  DELIVERIES_TABLE: z.string().min(3),
-  HISTORY_TABLE: z.string().min(3),
-  NOTIFICATIONS_TABLE: z.string().min(3),
-  MAPPINGS_TABLE: z.string().min(3),
-  DELIVERIES_QUEUE_URL: z.string().min(1),
-  DELIVERIES_DLQ_URL: z.string().min(1),
-  PROVIDER_CHECKS_QUEUE_URL: z.string().min(1),
-  DEGRADED_ANSWERS_QUEUE_URL: z.string().min(1),
-  /** Per-attempt HTTP timeout of outbound webhooks. */
-  DELIVERY_TIMEOUT_MS: positiveInt(10_000).pipe(z.number().max(60_000)),
-  /** The sweeper re-enqueues deliveries left QUEUED (or overdue) this long. */
-  SWEEPER_STALE_AFTER_SECONDS: positiveInt(60),
-  /** Standard Webhooks signing secret (optional); every webhook then carries webhook-signature. */
-  WEBHOOK_SIGNING_SECRET: z.string().min(24).optional(),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+};
 
+type TableVars<K extends TableKey> = { [Key in K as (typeof TABLES)[Key]['envVar']]: z.ZodString };
+/** The names of the tables a function binds (lib/routes.ts), and DynamoDB Local's endpoint when set. */
+export const tablesConfig = <K extends TableKey>(...keys: K[]) => ({
+  /** Set locally to point the SDK at DynamoDB Local; unset in AWS. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  ...(Object.fromEntries(keys.map((key) => [TABLES[key].envVar, z.string().min(3)])) as TableVars<K>),
+});
+
+type QueueVars<K extends QueueKey> = { [Key in K as (typeof QUEUES)[Key]['envVar']]: z.ZodString };
+type DeadLetterVars<K extends QueueKey> = { [Key in K as (typeof QUEUES)[Key]['dlqEnvVar']]: z.ZodString };
+/** The URLs of the queues a function sends to, and fauxqs' endpoint when set. */
+export const queuesConfig = <K extends QueueKey>(...keys: K[]) => ({
+  /** Set locally to point the SDK at fauxqs; unset in AWS. */
+  SQS_ENDPOINT: z.url().optional(),
+  ...(Object.fromEntries(keys.map((key) => [QUEUES[key].envVar, z.string().min(1)])) as QueueVars<K>),
+});
+/** The URLs of the dead-letter queues a function moves messages to. */
+export const deadLetterQueuesConfig = <K extends QueueKey>(...keys: K[]) =>
+  Object.fromEntries(keys.map((key) => [QUEUES[key].dlqEnvVar, z.string().min(1)])) as DeadLetterVars<K>;
+
+/** What Toqio calls us with (validate). */
+export const toqioApiKeyConfig = {
   /** Required wherever the toqio secret is bound (and always locally); see heldSecrets. */
   TOQIO_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The key being rotated out: still accepted from Toqio until it is removed (never sent). */
@@ -115,38 +126,84 @@ export const ConfigSchema = z.object({
     .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
     .default('x-api-key')
     .transform((value) => value.toLowerCase()),
+};
+
+/** Where Toqio's webhooks go, with its key (deliver). */
+export const toqioWebhookConfig = {
+  ...toqioApiKeyConfig,
   TOQIO_WEBHOOK_BASE_URL: z.url(),
-  ADMIN_TOKENS: adminTokens.optional(),
-  /** Tokens being rotated out (name:role:token): each person's old token, still accepted until removed. */
-  ADMIN_TOKENS_PREVIOUS: adminTokens.optional(),
-  /** Failed sign-ins from one source address allowed per window before the admin API answers 429. */
-  ADMIN_SIGNIN_MAX_FAILURES: positiveInt(10),
-  ADMIN_SIGNIN_WINDOW_SECONDS: positiveInt(300),
-  /** What OnePipe signs its notifications with and sends as Bearer: accepted inbound only. */
-  ONEPIPE_CLIENT_SECRET: z.string().optional(),
-  ONEPIPE_API_KEY: z.string().optional(),
+};
+
+/** Largest HTTP body taken: the stored decision (raw body plus normalised copies) is sized for 256 KB. */
+export const bodyLimitConfig = {
+  MAX_BODY_BYTES: positiveInt(256 * 1024).pipe(z.number().max(256 * 1024, 'must be at most 262144 (256 KB)')),
+};
+
+/** The version of the rule set the stack ships (health reports it without compiling any rules). */
+export const ruleSetVersionConfig = {
+  RULE_SET_VERSION: z.string().min(1),
+};
+
+/** How validate decides (besides the provider). */
+export const validateConfig = {
+  ...bodyLimitConfig,
+  RULES_FILE: z.string().default('rules/default.yaml'),
+  VALIDATE_BUDGET_MS: positiveInt(2000).pipe(z.number().max(25000, 'must stay below the API Gateway limit')),
+  /** What a payment gets when storage fails. Only REJECTED: an approval is never answered unless stored. */
+  FAIL_MODE: z
+    .enum(['REJECTED'], { error: 'must be REJECTED (approvals and pending payments are always stored)' })
+    .default('REJECTED'),
+};
+
+/** Sending webhooks (deliver). */
+export const deliveryConfig = {
+  /** Per-attempt HTTP timeout of outbound webhooks. */
+  DELIVERY_TIMEOUT_MS: positiveInt(10_000).pipe(z.number().max(60_000)),
+  DELIVERY_RETRY_DELAYS: csvNumbers.default([30, 120, 600, 1800, 3600, 7200, 21600, 43200]),
+  /** Standard Webhooks signing secret (optional); every webhook then carries webhook-signature. */
+  WEBHOOK_SIGNING_SECRET: z.string().min(24).optional(),
+};
+
+/** The outbox's safety net (sweeper). */
+export const sweeperConfig = {
+  /** The sweeper re-enqueues deliveries left QUEUED (or overdue) this long. */
+  SWEEPER_STALE_AFTER_SECONDS: positiveInt(60),
+};
+
+/** Our own calls to OnePipe: debit reports of approved payments, and credit queries. */
+export const onepipeOutboundConfig = {
   /** What we sign our own calls to OnePipe with (debit reports, queries): never accepted inbound. */
   ONEPIPE_OUTBOUND_CLIENT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   ONEPIPE_OUTBOUND_API_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
-  /** Source addresses (IPs or CIDRs, comma-separated) OnePipe notifications may come from; unset allows any. */
-  ONEPIPE_ALLOWED_IPS: ipList.optional(),
-  /** Ask OnePipe (`/v2/transact/query`) to confirm a credit before registering it; unconfirmed ones are parked. */
-  ONEPIPE_CONFIRM_CREDITS: flag(false),
-  ONEPIPE_QUERY_URL: z.url().default('https://api.onepipe.io/v2/transact/query'),
-  /** The currency of OnePipe credits and the only one debit reports are sent in (its minor unit, kobo). */
-  ONEPIPE_CURRENCY: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
-    .default('NGN'),
-  /** What SAVE_TRANSACTION carries as `balance`, which Toqio requires and OnePipe does not report. */
-  TOQIO_INBOUND_BALANCE: z.enum(['zero', 'omit']).default('zero'),
   ONEPIPE_LISTENER_URL: z.url().optional(),
   /** `auth.auth_provider` in the debit reports we send OnePipe. */
   ONEPIPE_PROVIDER_NAME: z.string().min(1).default('TmProxy'),
   /** `transaction.mock_mode` of those reports: inspect while integrating, live after. */
   ONEPIPE_MOCK_MODE: z.enum(['live', 'inspect']).default('live'),
-  INBOUND_RULES_FILE: z.string().default('rules/inbound.yaml'),
+  /** The currency of OnePipe credits and the only one debit reports are sent in (its minor unit, kobo). */
+  ONEPIPE_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
+    .default('NGN'),
+};
 
+/** OnePipe's notifications (and, with them, the inbound rules). */
+export const onepipeInboundConfig = {
+  /** What OnePipe signs its notifications with and sends as Bearer: accepted inbound only. */
+  ONEPIPE_CLIENT_SECRET: z.string().optional(),
+  ONEPIPE_API_KEY: z.string().optional(),
+  /** Source addresses (IPs or CIDRs, comma-separated) OnePipe notifications may come from; unset allows any. */
+  ONEPIPE_ALLOWED_IPS: ipList.optional(),
+  /** Ask OnePipe (`/v2/transact/query`) to confirm a credit before registering it; unconfirmed ones are parked. */
+  ONEPIPE_CONFIRM_CREDITS: flag(false),
+  ONEPIPE_QUERY_URL: z.url().default('https://api.onepipe.io/v2/transact/query'),
+  /** What SAVE_TRANSACTION carries as `balance`, which Toqio requires and OnePipe does not report. */
+  TOQIO_INBOUND_BALANCE: z.enum(['zero', 'omit']).default('zero'),
+  INBOUND_RULES_FILE: z.string().default('rules/inbound.yaml'),
+};
+
+/** Who decides besides the rules, and how it is called. */
+export const providerConfig = {
   /** Who decides: the built-in rules, a generic HTTP provider, or Flagright. */
   TM_PROVIDER: z.enum(['rules', 'http', 'flagright']).default('rules'),
   TM_PROVIDER_MODE: z.enum(['primary', 'both', 'shadow']).default('primary'),
@@ -173,13 +230,19 @@ export const ConfigSchema = z.object({
   FLAGRIGHT_API_KEY: z.string().min(8).optional(),
   /** Let Flagright check that originUserId / destinationUserId exist (only when users are synced to it). */
   FLAGRIGHT_VALIDATE_USERS: flag(false),
+};
+
+/** Providers' asynchronous verdicts (providerWebhook). */
+export const providerWebhookConfig = {
   /** The secret of our endpoint in Flagright's console: its webhooks carry x-flagright-signature. */
   FLAGRIGHT_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** HMAC-SHA256 secret providers sign their webhooks with, and the accepted clock skew. */
   PROVIDER_WEBHOOK_SECRET: z.string().min(24).optional(),
   PROVIDER_WEBHOOK_TOLERANCE_SECONDS: positiveInt(300),
-  DELIVERY_RETRY_DELAYS: csvNumbers.default([30, 120, 600, 1800, 3600, 7200, 21600, 43200]),
+};
 
+/** How cases are decided: four-eyes and the time limit. */
+export const casesConfig = {
   /** Base amount at or above which a case needs two people (four-eyes). */
   FOUR_EYES_THRESHOLD: z.coerce.number().positive().default(100_000),
   /** How long a payment may stay pending before the sweeper closes it. */
@@ -188,17 +251,50 @@ export const ConfigSchema = z.object({
   PENDING_SLA_POLICY: z.enum(['REJECTED', 'APPROVED']).default('REJECTED'),
   /** Cases this close to the SLA are shown at risk (default: the last fifth of the SLA). */
   PENDING_SLA_WARNING: duration('0s'),
+};
+
+/** The admin function: sign-in and the web UI. */
+export const adminConfig = {
+  ADMIN_TOKENS: adminTokens.optional(),
+  /** Tokens being rotated out (name:role:token): each person's old token, still accepted until removed. */
+  ADMIN_TOKENS_PREVIOUS: adminTokens.optional(),
+  /** Failed sign-ins from one source address allowed per window before the admin API answers 429. */
+  ADMIN_SIGNIN_MAX_FAILURES: positiveInt(10),
+  ADMIN_SIGNIN_WINDOW_SECONDS: positiveInt(300),
   /** Where the admin function finds the built web UI (index.html, app.js). */
   UI_DIR: z.string().default('ui-dist'),
-  RULES_FILE: z.string().default('rules/default.yaml'),
-  VALIDATE_BUDGET_MS: positiveInt(2000).pipe(z.number().max(25000, 'must stay below the API Gateway limit')),
-  /** What a payment gets when storage fails. Only REJECTED: an approval is never answered unless stored. */
-  FAIL_MODE: z
-    .enum(['REJECTED'], { error: 'must be REJECTED (approvals and pending payments are always stored)' })
-    .default('REJECTED'),
-  /** The stored decision (raw body plus normalised copies) is sized for bodies up to 256 KB. */
-  MAX_BODY_BYTES: positiveInt(256 * 1024).pipe(z.number().max(256 * 1024, 'must be at most 262144 (256 KB)')),
-  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+};
+
+/** The pieces of a configuration as one shape. */
+type Merged<P extends readonly z.ZodRawShape[]> = P extends readonly [
+  infer Head extends z.ZodRawShape,
+  ...infer Rest extends z.ZodRawShape[],
+]
+  ? Head & Merged<Rest>
+  : unknown;
+
+/** A function's configuration schema, composed from the pieces above (and always the base). */
+export const configSchema = <P extends z.ZodRawShape[]>(...pieces: P) =>
+  z.object(Object.assign({}, baseConfig, ...pieces) as typeof baseConfig & Merged<P>);
+
+/**
+ * Every variable set by hand, for every function: what the local stack (one process for all) checks
+ * at start. RULE_SET_VERSION is not among them: the stacks set it from the rule set file.
+ */
+export const ConfigSchema = configSchema({
+  ...tablesConfig('decisions', 'counters', 'deliveries', 'history', 'notifications', 'mappings'),
+  ...queuesConfig('deliveries', 'providerChecks', 'degradedAnswers'),
+  ...deadLetterQueuesConfig('deliveries'),
+  ...toqioWebhookConfig,
+  ...validateConfig,
+  ...deliveryConfig,
+  ...sweeperConfig,
+  ...onepipeOutboundConfig,
+  ...onepipeInboundConfig,
+  ...providerConfig,
+  ...providerWebhookConfig,
+  ...casesConfig,
+  ...adminConfig,
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -214,12 +310,17 @@ const heldSecrets = (env: Record<string, string | undefined>): SecretKey[] => {
   return bound.length > 0 ? bound : ['toqio'];
 };
 
-/** Settings that only make sense together, checked after the fields themselves. */
-const crossChecks = (config: Config, held: readonly SecretKey[]): string[] => {
+/**
+ * Settings that only make sense together, checked after the fields themselves. A function's
+ * configuration holds only its own pieces, so each check applies where its fields are present,
+ * and a held secret's fields are required only where the function reads them.
+ */
+const crossChecks = (config: Partial<Config>, held: readonly SecretKey[], fields: readonly string[]): string[] => {
   const problems: string[] = [];
   for (const key of held) {
     for (const name of SECRETS[key].required) {
-      if (config[name as keyof Config] === undefined) problems.push(`${name}: is required (fill the ${key} secret)`);
+      if (fields.includes(name) && config[name as keyof Config] === undefined)
+        problems.push(`${name}: is required (fill the ${key} secret)`);
     }
   }
   if (config.ONEPIPE_CLIENT_SECRET && !config.ONEPIPE_API_KEY) {
@@ -240,7 +341,7 @@ const crossChecks = (config: Config, held: readonly SecretKey[]): string[] => {
     }
   }
   const deliverTimeoutMs = FUNCTIONS.deliver.timeoutSeconds * 1000;
-  if (config.DELIVERY_TIMEOUT_MS > deliverTimeoutMs - DELIVER_HEADROOM_MS) {
+  if (config.DELIVERY_TIMEOUT_MS !== undefined && config.DELIVERY_TIMEOUT_MS > deliverTimeoutMs - DELIVER_HEADROOM_MS) {
     problems.push(
       `DELIVERY_TIMEOUT_MS: must be at most ${deliverTimeoutMs - DELIVER_HEADROOM_MS} (the deliver function stops after ${deliverTimeoutMs} ms)`,
     );
@@ -262,7 +363,13 @@ const crossChecks = (config: Config, held: readonly SecretKey[]): string[] => {
   if (config.ONEPIPE_OUTBOUND_API_KEY && config.ONEPIPE_OUTBOUND_API_KEY === config.ONEPIPE_API_KEY) {
     problems.push('ONEPIPE_OUTBOUND_API_KEY: must differ from ONEPIPE_API_KEY (one key per direction)');
   }
-  if (config.TM_PROVIDER !== 'rules' && config.PROVIDER_TIMEOUT_MS >= config.VALIDATE_BUDGET_MS) {
+  if (
+    config.TM_PROVIDER !== undefined &&
+    config.TM_PROVIDER !== 'rules' &&
+    config.PROVIDER_TIMEOUT_MS !== undefined &&
+    config.VALIDATE_BUDGET_MS !== undefined &&
+    config.PROVIDER_TIMEOUT_MS >= config.VALIDATE_BUDGET_MS
+  ) {
     problems.push('PROVIDER_TIMEOUT_MS: must be below VALIDATE_BUDGET_MS (storage needs time too)');
   }
   return problems;
@@ -276,37 +383,57 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses a set of variables; throws one ConfigError naming every problem. */
-export const parseConfig = (env: Record<string, string | undefined>): Config => {
+/** Parses a set of variables against a function's schema; throws one ConfigError naming every problem. */
+export const parseConfigWith = <S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.infer<S> => {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const result = ConfigSchema.safeParse(present);
+  const result = schema.safeParse(present);
   const problems = result.success
-    ? crossChecks(result.data, heldSecrets(present))
+    ? crossChecks(result.data as Partial<Config>, heldSecrets(present), Object.keys(schema.shape))
     : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   if (!result.success || problems.length > 0)
     throw new ConfigError(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return result.data;
 };
 
-let cached: Promise<Config> | undefined;
+/** Parses every variable of every function (the local stack checks this at start). */
+export const parseConfig = (env: Record<string, string | undefined>): Config => parseConfigWith(ConfigSchema, env);
 
 /**
- * The configuration of this process, parsed once. Each secret bound to this function (its
- * `*_SECRET_ARN` variable is set) is fetched and only its own group's fields are merged in (values
- * are never logged); `fetchSecret` is the secrets adapter.
+ * A function's configuration: the environment, with each secret bound to this function (its
+ * `*_SECRET_ARN` variable is set) fetched and only its own group's fields merged in (values are
+ * never logged), parsed against the function's schema. `fetchSecret` is the secrets adapter. The
+ * one place that reads process.env; each function calls it once, at cold start.
  */
-export const getConfig = (fetchSecret?: (arn: string) => Promise<Record<string, string>>): Promise<Config> => {
-  cached ??= (async () => {
-    const env: Record<string, string | undefined> = { ...process.env };
-    const bound = Object.values(SECRETS).filter((spec) => env[spec.envVar]);
-    const values = fetchSecret ? await Promise.all(bound.map((spec) => fetchSecret(String(env[spec.envVar])))) : [];
-    for (const [index, spec] of bound.entries()) {
-      for (const name of spec.fields) {
-        const value = values[index]?.[name];
-        if (typeof value === 'string') env[name] = value;
-      }
+export const loadConfig = async <S extends z.ZodObject>(
+  schema: S,
+  fetchSecret?: (arn: string, region: string) => Promise<Record<string, string>>,
+): Promise<z.infer<S>> => {
+  const env: Record<string, string | undefined> = { ...process.env };
+  const bound = Object.values(SECRETS).filter((spec) => env[spec.envVar]);
+  const values = fetchSecret
+    ? await Promise.all(bound.map((spec) => fetchSecret(String(env[spec.envVar]), env.AWS_REGION || 'us-east-1')))
+    : [];
+  for (const [index, spec] of bound.entries()) {
+    for (const name of spec.fields) {
+      const value = values[index]?.[name];
+      if (typeof value === 'string') env[name] = value;
     }
-    return parseConfig(env);
-  })();
+  }
+  return parseConfigWith(schema, env);
+};
+
+let cached: Promise<Config> | undefined;
+
+/** Every variable of every function, with the bound secrets, parsed once (see loadConfig). */
+export const getConfig = (fetchSecret?: (arn: string) => Promise<Record<string, string>>): Promise<Config> => {
+  cached ??= loadConfig(ConfigSchema, fetchSecret);
   return cached;
 };
+
+/** The parsed configuration of a function composed from these pieces. */
+export type ConfigOf<S extends z.ZodRawShape> = z.infer<z.ZodObject<typeof baseConfig & S>>;
+/** Whatever configuration a function parsed (each function's is its own composition). */
+export type AnyConfig = z.infer<z.ZodObject<typeof baseConfig>>;

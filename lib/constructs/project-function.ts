@@ -22,6 +22,22 @@ const uiBuildCommands = (inputDir: string, outDir: string) => [
   `cp "${join(inputDir, 'ui', 'index.html')}" "${join(inputDir, 'ui', 'app.css')}" "${outDir}/"`,
 ];
 
+/**
+ * How every function is bundled (local esbuild): minified ESM for Node.js 22, the AWS SDK left to
+ * the Lambda runtime. scripts/bench-cold.ts builds the very same bundles to measure cold starts.
+ */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  // ESM bundles have no `require`; some dependencies (AWS SDK internals) still call it.
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  mainFields: ['module', 'main'],
+  // The Lambda Node.js 22 runtime carries AWS SDK v3 (also NodejsFunction's default; stated for the bench).
+  externalModules: ['@aws-sdk/*'],
+} as const;
+
 /** Props of a project function: its spec from the route table plus shared environment. */
 export interface ProjectFunctionProps {
   spec: FunctionSpec;
@@ -70,13 +86,9 @@ export class ProjectFunction extends NodejsFunction {
         ...props.environment,
       },
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        // ESM bundles have no `require`; some dependencies (AWS SDK internals) still call it.
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        mainFields: ['module', 'main'],
+        ...BUNDLING,
+        mainFields: [...BUNDLING.mainFields],
+        externalModules: [...BUNDLING.externalModules],
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
@@ -157,6 +169,12 @@ export class ProjectFunction extends NodejsFunction {
   bindDeadLetterQueue(dlq: IQueue, envVar: string): this {
     dlq.grantSendMessages(this);
     this.addEnvironment(envVar, dlq.queueUrl);
+    return this;
+  }
+
+  /** Sets the version of the shipped rule set, for a function that reports it without compiling the rules. */
+  bindRuleSetVersion(version: string): this {
+    this.addEnvironment('RULE_SET_VERSION', version);
     return this;
   }
 

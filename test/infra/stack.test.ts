@@ -4,9 +4,10 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { QUEUES } from '../../lib/queues.js';
-import { FUNCTIONS, ROUTES } from '../../lib/routes.js';
+import { FUNCTIONS, type FunctionSpec, ROUTES } from '../../lib/routes.js';
 import { SECRETS } from '../../lib/secrets.js';
 import { stageConfigFromContext } from '../../lib/stage-config.js';
+import { TABLES } from '../../lib/tables.js';
 import { TmProxyStack } from '../../lib/tm-proxy-stack.js';
 
 const synth = () => {
@@ -144,6 +145,46 @@ describe('TmProxyStack', () => {
         }),
       },
     });
+  });
+
+  it('gives each function only the table and queue names it binds, and rule files only where rules are evaluated', () => {
+    const variablesOf = (name: keyof typeof FUNCTIONS) => {
+      const prefix = `${name[0]?.toUpperCase()}${name.slice(1)}Function`;
+      const [fn] = Object.entries(template.findResources('AWS::Lambda::Function'))
+        .filter(([id]) => new RegExp(`^${prefix}[0-9A-F]{8}$`).test(id))
+        .map(([, resource]) => resource);
+      return Object.keys(fn?.Properties.Environment.Variables ?? {});
+    };
+    const resourceVariables: string[] = [
+      ...Object.values(TABLES).map((table) => table.envVar),
+      ...Object.values(QUEUES).flatMap((queue) => [queue.envVar, queue.dlqEnvVar]),
+    ];
+    expect(variablesOf('health').filter((name) => resourceVariables.includes(name))).toEqual(['DECISIONS_TABLE']);
+    expect(variablesOf('health')).toContain('RULE_SET_VERSION');
+    expect(
+      variablesOf('sweeper')
+        .filter((name) => resourceVariables.includes(name))
+        .sort(),
+    ).toEqual(['DELIVERIES_QUEUE_URL', 'DELIVERIES_TABLE']);
+    for (const name of Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]) {
+      const spec: FunctionSpec = FUNCTIONS[name];
+      const bound = [
+        ...Object.keys(spec.tables).map((table) => TABLES[table as keyof typeof TABLES].envVar),
+        ...Object.entries(spec.queues ?? {}).flatMap(([queue, access]) => [
+          QUEUES[queue as keyof typeof QUEUES].envVar,
+          ...(access === 'sendWithDlq' ? [QUEUES[queue as keyof typeof QUEUES].dlqEnvVar] : []),
+        ]),
+      ];
+      expect(
+        variablesOf(name)
+          .filter((variable) => resourceVariables.includes(variable))
+          .sort(),
+      ).toEqual(bound.sort());
+    }
+    const withRules = (Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]).filter((name) =>
+      ((FUNCTIONS[name] as FunctionSpec).assets ?? []).includes('rules'),
+    );
+    expect(withRules.sort()).toEqual(['onepipeNotifications', 'validate']);
   });
 
   it('keeps secrets out of the template', () => {

@@ -330,7 +330,10 @@ export const receiveNotification = async (
 };
 
 /** Registers every parked credit of an account that has just been (completely) mapped. */
-export const registerUnmatched = async (mapping: AccountMapping, deps: NotificationDeps) => {
+export const registerUnmatched = async (
+  mapping: AccountMapping,
+  deps: Omit<NotificationDeps, 'inboundRules' | 'confirmCredit'>,
+) => {
   const parked = await deps.store.listUnmatched(mapping.accountNumber);
   const registered: string[] = [];
   for (const record of parked) {

@@ -17,7 +17,7 @@ import type { AdminOperations, AdminRequest } from '#shared/admin-router.js';
 import { slaWarningMs } from '#shared/config.js';
 import { json, parseJsonBody } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
-import type { Wiring } from '#shared/wiring.js';
+import type { AdminDeps } from './deps.js';
 import { parseQuery } from './query.js';
 
 type CaseOperations = Pick<
@@ -35,7 +35,7 @@ const caseStatus = (record: CaseRecord): CaseFilter =>
     : (record.status as CaseFilter);
 
 /** The analysts' side of cases: the queue, a case's full picture, and the actions on it. */
-export const caseOperations = (deps: Wiring): CaseOperations => {
+export const caseOperations = (deps: AdminDeps): CaseOperations => {
   const { config } = deps;
   const workflow = deps.caseWorkflow;
   const actor = ({ principal }: AdminRequest): Actor => ({ name: principal.name, role: principal.role });

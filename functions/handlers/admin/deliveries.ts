@@ -4,7 +4,7 @@ import { DeliveryNotFoundError, retryDeadDelivery, retryDeadSince } from '#domai
 import type { AdminOperations } from '#shared/admin-router.js';
 import { json, parseJsonBody } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
-import type { Wiring } from '#shared/wiring.js';
+import type { AdminDeps } from './deps.js';
 import { parseQuery } from './query.js';
 
 type DeliveryOperations = Pick<
@@ -13,7 +13,7 @@ type DeliveryOperations = Pick<
 >;
 
 /** The operators' side of the delivery engine: look at deliveries and send dead ones again. */
-export const deliveryOperations = (deps: Wiring): DeliveryOperations => {
+export const deliveryOperations = (deps: AdminDeps): DeliveryOperations => {
   const ops = { records: deps.deliveries, queue: deps.deliveryQueue };
   return {
     listDeliveries: async ({ query }) => {

@@ -11,7 +11,7 @@ import type { AdminOperations } from '#shared/admin-router.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.js';
 import { json, parseJsonBody } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
-import type { Wiring } from '#shared/wiring.js';
+import type { AdminDeps } from './deps.js';
 
 type OnepipeOperations = Pick<
   AdminOperations,
@@ -34,7 +34,7 @@ const accountNumberOf = (params: Record<string, string>) => {
  * (and its parked credits registered); a change to an existing mapping is a proposal that a
  * different supervisor approves. Every step is in the mapping's history.
  */
-export const onepipeOperations = (deps: Wiring): OnepipeOperations => {
+export const onepipeOperations = (deps: AdminDeps): OnepipeOperations => {
   const settings = deps.notificationDeps.settings;
   /** A stored mapping as the UI shows it: complete, or the fields Toqio would miss. */
   const view = (record: MappingRecord) => {

@@ -1,0 +1,44 @@
+import type { caseRepository } from '#adapters/case-repository.js';
+import type { deliveryRepository } from '#adapters/delivery-repository.js';
+import type { onepipeRepository } from '#adapters/onepipe-repository.js';
+import type { signInThrottle } from '#adapters/sign-in-throttle.js';
+import type { NotificationDeps } from '#domain/onepipe/notifications.js';
+import type { ProviderPort } from '#domain/providers/verdicts.js';
+import type { DeliveryQueue } from '#domain/webhooks/send-attempt.js';
+import { type caseWorkflow, caseWorkflowConfig } from '#shared/case-workflow.js';
+import {
+  adminConfig,
+  type ConfigOf,
+  casesConfig,
+  onepipeInboundConfig,
+  providerConfig,
+  queuesConfig,
+  tablesConfig,
+} from '#shared/config.js';
+
+/** The admin function's variables: sign-in, the UI, cases, deliveries, OnePipe mappings, the provider report. */
+export const adminShape = {
+  ...caseWorkflowConfig,
+  ...tablesConfig('decisions', 'deliveries', 'history', 'notifications', 'mappings', 'counters'),
+  ...queuesConfig('deliveries'),
+  ...adminConfig,
+  ...casesConfig,
+  ...providerConfig,
+  ...onepipeInboundConfig,
+};
+
+/** What the admin function's operations are built from. */
+export interface AdminDeps {
+  config: ConfigOf<typeof adminShape>;
+  cases: ReturnType<typeof caseRepository>;
+  caseWorkflow: ReturnType<typeof caseWorkflow>;
+  deliveries: ReturnType<typeof deliveryRepository>;
+  deliveryQueue: DeliveryQueue;
+  onepipe: ReturnType<typeof onepipeRepository>;
+  /** Registering parked credits of a newly mapped account (no rules are evaluated there). */
+  notificationDeps: Omit<NotificationDeps, 'inboundRules' | 'confirmCredit'>;
+  /** Only its name is used: the provider report. */
+  providerPort: ProviderPort | undefined;
+  /** Failed sign-ins per source address. */
+  guard: ReturnType<typeof signInThrottle>;
+}

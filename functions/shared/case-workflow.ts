@@ -1,0 +1,72 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { caseRepository } from '#adapters/case-repository.js';
+import { deliveryQueue } from '#adapters/delivery-queue.js';
+import type { CaseRecord } from '#domain/cases/transitions.js';
+import type { WorkflowDeps } from '#domain/cases/workflow.js';
+import type { NormalisedTransaction } from '#domain/decisions/transaction.js';
+import { debitReportDelivery } from '#domain/onepipe/messages.js';
+import type { Delivery } from '#domain/webhooks/delivery.js';
+import { notBound } from './cold-start.js';
+import { type ConfigOf, onepipeOutboundConfig, queuesConfig, tablesConfig } from './config.js';
+import { logger } from './logger.js';
+
+/**
+ * What changing a case needs, shared by the functions that change cases (admin, expireCases,
+ * providerWebhook) and, for the OnePipe report of an approval, validate.
+ */
+export const caseWorkflowConfig = {
+  ...tablesConfig('decisions', 'history', 'deliveries'),
+  ...queuesConfig('deliveries'),
+  ...onepipeOutboundConfig,
+};
+export type CaseWorkflowConfig = ConfigOf<typeof caseWorkflowConfig>;
+
+/** A webhook whose record is stored but whose queue message failed: logged; the sweeper sends it. */
+export const logPublishError = (deliveryId: string, error: unknown) =>
+  logger.warn('webhook not enqueued; the sweeper will send it', { deliveryId, error: error as Error });
+
+/**
+ * The OnePipe debit report of an approved payment, when ONEPIPE_LISTENER_URL is set. Only
+ * payments in OnePipe's currency are reported (a USD amount is not kobo); the rest are logged.
+ */
+export const approvedPaymentReports =
+  (config: ConfigOf<typeof onepipeOutboundConfig>) =>
+  (transaction: NormalisedTransaction, now: Date): Delivery[] => {
+    if (!config.ONEPIPE_LISTENER_URL) return [];
+    const report = debitReportDelivery(
+      transaction,
+      {
+        providerName: config.ONEPIPE_PROVIDER_NAME,
+        mockMode: config.ONEPIPE_MOCK_MODE,
+        currency: config.ONEPIPE_CURRENCY,
+        outboundSecret: config.ONEPIPE_OUTBOUND_CLIENT_SECRET ?? '',
+      },
+      now,
+    );
+    if (!report)
+      logger.info('approved payment not reported to OnePipe: not in ONEPIPE_CURRENCY', {
+        transactionId: transaction.id,
+        currency: transaction.currency,
+      });
+    return report ? [report] : [];
+  };
+
+/** The case store, the outbox queue (send only) and the OnePipe report on approval. */
+export const caseWorkflow = (
+  config: CaseWorkflowConfig,
+  documentClient: DynamoDBDocumentClient,
+  sqsClient: SQSClient,
+) => {
+  const reports = approvedPaymentReports(config);
+  return {
+    store: caseRepository(documentClient, {
+      decisions: config.DECISIONS_TABLE,
+      history: config.HISTORY_TABLE,
+      deliveries: config.DELIVERIES_TABLE,
+    }),
+    queue: deliveryQueue(sqsClient, { queue: config.DELIVERIES_QUEUE_URL, deadLetter: notBound('deliveries-dlq') }),
+    onApproved: (record: CaseRecord, now: Date) => (record.transaction ? reports(record.transaction, now) : []),
+    onPublishError: logPublishError,
+  } satisfies WorkflowDeps;
+};

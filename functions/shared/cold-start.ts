@@ -1,0 +1,58 @@
+import type { z } from 'zod';
+import { createDocumentClient, createSecretsClient, createSqsClient } from '#adapters/aws-clients.js';
+import { secretFetcher } from '#adapters/secrets.js';
+import { type AnyConfig, loadConfig } from './config.js';
+import { logger } from './logger.js';
+import { tracer } from './tracer.js';
+
+/**
+ * This function's configuration, read once: its own schema, its bound secrets fetched from Secrets
+ * Manager (a client is created only when a secret is bound), and the log level applied.
+ */
+export const functionConfig = async <S extends z.ZodObject>(schema: S): Promise<z.infer<S>> => {
+  let fetch: ((arn: string) => Promise<Record<string, string>>) | undefined;
+  const config = await loadConfig(schema, (arn, region) => {
+    fetch ??= secretFetcher(createSecretsClient({ region }));
+    return fetch(arn);
+  });
+  logger.setLogLevel((config as AnyConfig).LOG_LEVEL);
+  return config;
+};
+
+/** The DynamoDB document client, each call an X-Ray subsegment (a no-op when tracing is off). */
+export const documentClientFor = (config: { AWS_REGION: string; DYNAMODB_ENDPOINT?: string | undefined }) =>
+  tracer.captureAWSv3Client(
+    createDocumentClient({ region: config.AWS_REGION, dynamodbEndpoint: config.DYNAMODB_ENDPOINT }),
+  );
+
+/** The SQS client, each call an X-Ray subsegment. */
+export const sqsClientFor = (config: { AWS_REGION: string; SQS_ENDPOINT?: string | undefined }) =>
+  tracer.captureAWSv3Client(createSqsClient({ region: config.AWS_REGION, sqsEndpoint: config.SQS_ENDPOINT }));
+
+/**
+ * The name given to an adapter for a table or queue this function does not bind (an adapter may
+ * serve several functions): not a valid AWS name, so a call that reaches it fails loudly, as IAM
+ * would refuse it anyway.
+ */
+export const notBound = (resource: string) => `not-bound-to-this-function:${resource}`;
+
+type Lambda<E, R> = (event: E, context: import('aws-lambda').Context) => Promise<R>;
+
+/**
+ * The deployed handler of a function: built from its own configuration on the first call (or by
+ * `prepare()`, which scripts/bench-cold.ts times), once; a failed build is tried again on the next
+ * call. Building lazily keeps each module's `buildHandler` importable by tests without the
+ * function's environment.
+ */
+export const builtOnFirstCall = <E, R>(build: () => Promise<Lambda<E, R>>) => {
+  let built: Promise<Lambda<E, R>> | undefined;
+  const prepare = () => {
+    built ??= build().catch((error: unknown) => {
+      built = undefined;
+      throw error;
+    });
+    return built;
+  };
+  const handler: Lambda<E, R> = async (event, context) => (await prepare())(event, context);
+  return Object.assign(handler, { prepare });
+};

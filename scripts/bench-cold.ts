@@ -1,0 +1,249 @@
+/**
+ * npm run bench:cold: the cold start of every function, measured the way Lambda pays it. Each
+ * function is bundled as the stack bundles it (lib/constructs/project-function.ts BUNDLING), its
+ * assets copied beside it, and imported in fresh Node processes from its own directory, with the
+ * environment the synthesised template gives it and its secrets served by a local stand-in of
+ * Secrets Manager. Import time includes building the handler (configuration, secrets, clients,
+ * rules). A floor is measured in the same run: a bundle that only creates the SDK clients and the
+ * Powertools logger, tracer and metrics and reads one secret (scripts/bench-cold/floor.ts).
+ * `--runs N` (default 7) sets the runs per bundle.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { build } from 'esbuild';
+import { BUNDLING, PROJECT_ROOT } from '#lib/constructs/project-function.js';
+import { FUNCTIONS, type FunctionName, type FunctionSpec } from '#lib/routes.js';
+import { SECRETS } from '#lib/secrets.js';
+import { stageConfigFromContext } from '#lib/stage-config.js';
+import { TmProxyStack } from '#lib/tm-proxy-stack.js';
+
+const runsFlag = process.argv.indexOf('--runs');
+const RUNS = Math.max(5, runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 7);
+const OUT = join(PROJECT_ROOT, '.local', 'bench-cold');
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+
+/** The template, synthesised without bundling (as the infra tests do). */
+const synthesise = () => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const config = stageConfigFromContext('bench', {
+    bench: { toqioWebhookBaseUrl: 'https://core.sandbox.toq.io/webhooks/integration/acme' },
+  });
+  return Template.fromStack(new TmProxyStack(app, 'TmProxy-bench', { config })).toJSON() as {
+    Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  };
+};
+
+/** What a CloudFormation reference resolves to in AWS, in the shape the function would see. */
+const resolveValue = (resources: ReturnType<typeof synthesise>['Resources'], value: unknown): string => {
+  if (typeof value === 'string') return value;
+  const ref = (value as { Ref?: string }).Ref ?? (value as { 'Fn::GetAtt'?: [string] })['Fn::GetAtt']?.[0];
+  const type = ref ? resources[ref]?.Type : undefined;
+  if (type === 'AWS::SQS::Queue') return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${ref}`;
+  if (type === 'AWS::SecretsManager::Secret') return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${ref}`;
+  return `tm-proxy-bench-${ref ?? 'value'}`;
+};
+
+/** Each function's environment variables, from the template. */
+const environments = (): Record<FunctionName, Record<string, string>> => {
+  const { Resources } = synthesise();
+  const result = {} as Record<FunctionName, Record<string, string>>;
+  for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+    const prefix = `${name[0]?.toUpperCase()}${name.slice(1)}Function`;
+    const [, fn] =
+      Object.entries(Resources).find(
+        ([id, resource]) => resource.Type === 'AWS::Lambda::Function' && new RegExp(`^${prefix}[0-9A-F]{8}$`).test(id),
+      ) ?? [];
+    const variables = ((fn?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables ?? {}) as Record<string, unknown>;
+    result[name] = Object.fromEntries(
+      Object.entries(variables).map(([key, value]) => [key, resolveValue(Resources, value)]),
+    );
+  }
+  return result;
+};
+
+/** Secret values a deployed stack would hold once filled in: the required fields, nothing else. */
+const SECRET_VALUES: Record<string, string> = {
+  TOQIO_API_KEY: 'bench-toqio-api-key-0001',
+  ADMIN_TOKENS: 'ana:analyst:bench-token-of-ana-0001',
+  WEBHOOK_SIGNING_SECRET: 'whsec_benchbenchbenchbenchbench',
+};
+
+/** A local stand-in for Secrets Manager's GetSecretValue (AWS JSON protocol), honoured via AWS_ENDPOINT_URL_SECRETS_MANAGER. */
+const startSecrets = async () => {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on('end', () => {
+      const { SecretId } = JSON.parse(body || '{}') as { SecretId?: string };
+      const spec = Object.values(SECRETS).find((candidate) =>
+        new RegExp(`:${candidate.id}[0-9A-F]{8}$`).test(SecretId ?? ''),
+      );
+      if (!spec) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: `no secret ${SecretId}` }));
+        return;
+      }
+      const values = Object.fromEntries(spec.fields.map((field) => [field, SECRET_VALUES[field] ?? '']));
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify({ ARN: SecretId, Name: spec.id, SecretString: JSON.stringify(values) }));
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+};
+
+interface Bundle {
+  name: string;
+  dir: string;
+  bytes: number;
+  rulesEngine: boolean;
+  ruleFiles: boolean;
+  env: Record<string, string>;
+}
+
+/** Bundles one entry the way the stack does; the source map is written beside it, not counted. */
+const bundle = async (name: string, entry: string, spec: FunctionSpec | undefined, env: Record<string, string>) => {
+  const dir = join(OUT, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const result = await build({
+    entryPoints: [join(PROJECT_ROOT, entry)],
+    outfile: join(dir, 'index.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: BUNDLING.target,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    banner: { js: BUNDLING.banner },
+    mainFields: [...BUNDLING.mainFields],
+    external: [...BUNDLING.externalModules],
+    metafile: true,
+    logLevel: 'warning',
+  });
+  for (const asset of spec?.assets ?? []) cpSync(join(PROJECT_ROOT, asset), join(dir, asset), { recursive: true });
+  return {
+    name,
+    dir,
+    bytes: statSync(join(dir, 'index.mjs')).size,
+    rulesEngine: Object.keys(result.metafile.inputs).some((input) => input.includes('@marcbachmann/cel-js')),
+    ruleFiles: (spec?.assets ?? []).includes('rules'),
+    env,
+  } satisfies Bundle;
+};
+
+/** In a fresh process: import the bundle and build its handler (what Lambda's init does), in ms. */
+const CHILD = `
+const started = performance.now();
+const module = await import('./index.mjs');
+if (typeof module.handler?.prepare === 'function') await module.handler.prepare();
+process.stdout.write(String(performance.now() - started));
+process.exit(0);
+`;
+
+const importOnce = (target: Bundle, extra: Record<string, string | undefined>) =>
+  new Promise<number>((done, fail) => {
+    const env = { ...target.env, ...extra };
+    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
+      cwd: target.dir,
+      env: env as Record<string, string>,
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    child.on('close', (code) =>
+      code === 0 && out ? done(Number(out)) : fail(new Error(`${target.name} failed (${code}): ${err.slice(0, 2000)}`)),
+    );
+  });
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+const secrets = await startSecrets();
+try {
+  const envs = environments();
+  const lambdaEnv = (name: string) => ({
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_SESSION_TOKEN: 'bench',
+    AWS_LAMBDA_FUNCTION_NAME: name,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    // No invocation segment exists at init; X-Ray would log every SDK call made there.
+    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+  });
+  const bundles: Bundle[] = [
+    // The floor reads the secret validate reads, with validate's environment.
+    await bundle('floor', 'scripts/bench-cold/floor.ts', undefined, { ...lambdaEnv('floor'), ...envs.validate }),
+  ];
+  for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]) {
+    bundles.push(await bundle(name, spec.entry, spec, { ...lambdaEnv(name), ...envs[name] } as Record<string, string>));
+  }
+  const withMaps: Record<string, number[]> = Object.fromEntries(bundles.map((b) => [b.name, []]));
+  const withoutMaps: Record<string, number[]> = Object.fromEntries(bundles.map((b) => [b.name, []]));
+  // Interleaved, so a noisy moment on the machine is shared by every bundle rather than one.
+  for (let run = 0; run < RUNS; run++) {
+    for (const target of bundles) {
+      withMaps[target.name]?.push(await importOnce(target, { NODE_OPTIONS: '--enable-source-maps' }));
+      withoutMaps[target.name]?.push(await importOnce(target, { NODE_OPTIONS: undefined }));
+    }
+  }
+  const template = (name: string) => bundles.find((b) => b.name === name)?.env.NODE_OPTIONS ?? '';
+  const floor = bundles[0] as Bundle;
+  const floorMs = median(withoutMaps.floor ?? []);
+  const floorMapsMs = median(withMaps.floor ?? []);
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+  const rows = bundles.map((target) => {
+    const plain = median(withoutMaps[target.name] ?? []);
+    const maps = median(withMaps[target.name] ?? []);
+    return {
+      function: target.name,
+      size: kb(target.bytes),
+      'size ×floor': (target.bytes / floor.bytes).toFixed(2),
+      'import ms': plain.toFixed(1),
+      'import ×floor': (plain / floorMs).toFixed(2),
+      'with --enable-source-maps ms': maps.toFixed(1),
+      '×floor (maps)': (maps / floorMapsMs).toFixed(2),
+      'maps cost ms': (maps - plain).toFixed(1),
+      'rules engine': target.rulesEngine ? 'yes' : 'no',
+      'rule files': target.ruleFiles ? 'yes' : 'no',
+    };
+  });
+  console.log(
+    `Cold start: median of ${RUNS} fresh imports per bundle (Node ${process.version}); NODE_OPTIONS in the template: ${template('validate') || '(none)'}`,
+  );
+  console.table(rows);
+  const worst = Math.max(...rows.slice(1).map((row) => Number(row['import ×floor'])));
+  const health = rows.find((row) => row.function === 'health');
+  console.log(
+    `goals: every function within 1.3x the floor's import time: ${worst <= 1.3 ? 'met' : 'NOT met'} (worst ${worst.toFixed(2)}x); ` +
+      `health within 2x the floor's size: ${Number(health?.['size ×floor']) <= 2 ? 'met' : 'NOT met'} (${health?.['size ×floor']}x); ` +
+      `rules engine only where rules are evaluated: ${rows
+        .filter((row) => row['rules engine'] === 'yes')
+        .map((row) => row.function)
+        .join(', ')}`,
+  );
+} finally {
+  secrets.close();
+}
