@@ -9,7 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { CaseWorkflowFilter } from '#domain/cases/queries.js';
-import { CaseConflictError, type CaseRecord, type HistoryEntry } from '#domain/cases/transitions.js';
+import { CaseConflictError, type CaseRecord, CaseRecordSchema, type HistoryEntry } from '#domain/cases/transitions.js';
 import type { CaseStore } from '#domain/cases/workflow.js';
 import { decodeCursor, encodeCursor, type Page } from './delivery-repository.js';
 import { cancellationCodes, outboxPuts, type TransactItem } from './outbox.js';
@@ -21,8 +21,18 @@ export interface CaseTables {
 }
 
 /** Decisions without a review stage were decided at validate time: final from the start. */
+/** A stored item as a case: parsed with the one record schema (a malformed item is an error, named). */
+const parseCase = (item: Record<string, unknown>): CaseRecord => {
+  const parsed = CaseRecordSchema.safeParse(item);
+  if (!parsed.success) {
+    throw new Error(
+      `stored decision ${String(item.transactionId)} does not match the case record: ${parsed.error.message}`,
+    );
+  }
+  return parsed.data;
+};
 const toCase = (item: Record<string, unknown> | undefined): CaseRecord | undefined =>
-  item ? ({ reviewStage: 'FINAL', version: 1, ...item } as CaseRecord) : undefined;
+  item ? parseCase(item) : undefined;
 
 /** Cases (decision records), their append-only history, and the outbox, in DynamoDB. */
 export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTables) => {
@@ -98,6 +108,8 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
             IndexName: 'byStatus',
             KeyConditionExpression: '#s = :s AND createdAt < :before',
             ...(options.excludeSlaEscalated ? { FilterExpression: 'attribute_not_exists(slaEscalatedAt)' } : {}),
+            // Only what the sweep needs to find a case: it reads each one again, whole, to change it.
+            ProjectionExpression: 'transactionId, createdAt',
             ExpressionAttributeNames: { '#s': 'status' },
             ExpressionAttributeValues: { ':s': 'PENDING_EXTERNAL_APPROVAL', ':before': before },
             Limit: limit - items.length,
@@ -108,7 +120,7 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
         startKey = result.LastEvaluatedKey;
         if (!startKey) break;
       }
-      return items.map((item) => toCase(item) as CaseRecord);
+      return items.map((item) => ({ transactionId: String(item.transactionId), createdAt: String(item.createdAt) }));
     },
   };
 
@@ -253,7 +265,7 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         };
         const result = await client.send(new QueryCommand(input));
-        items.push(...(result.Items ?? []).map((item) => toCase(item) as CaseRecord));
+        for (const item of result.Items ?? []) items.push(parseCase(item));
         startKey = result.LastEvaluatedKey;
         if (!startKey) break;
       }

@@ -34,12 +34,12 @@ export const expireCases = async (
   const escalated: string[] = [];
   const failed: string[] = [];
   for (const record of open) {
-    const escalate = policy.status === 'APPROVED' && needsFourEyes(record, policy.fourEyesThreshold);
     try {
-      await changeCase(
+      // Planned on the case as it is now (read again by changeCase, with its one schema).
+      const { change } = await changeCase(
         record.transactionId,
         (current, at) =>
-          escalate
+          policy.status === 'APPROVED' && needsFourEyes(current, policy.fourEyesThreshold)
             ? slaEscalation(current, at)
             : finalChange(
                 current,
@@ -48,7 +48,7 @@ export const expireCases = async (
               ),
         deps,
       );
-      (escalate ? escalated : expired).push(record.transactionId);
+      (change.history.action === 'ESCALATED' ? escalated : expired).push(record.transactionId);
     } catch (error) {
       // Decided by a person in the meantime: nothing to expire.
       if (error instanceof CaseConflictError) continue;

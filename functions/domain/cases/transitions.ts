@@ -31,37 +31,46 @@ export interface Actor {
   role: 'analyst' | 'supervisor' | 'system';
 }
 
-export interface FirstDecision {
-  status: FinalStatus;
-  reason: string;
-  by: string;
-  at: string;
-}
+/** One person's decision on a four-eyes case, before the final one. */
+export const ReviewerDecisionSchema = z.looseObject({
+  status: z.enum(['APPROVED', 'REJECTED']),
+  reason: z.string(),
+  by: z.string(),
+  at: z.string(),
+});
+export type FirstDecision = z.infer<typeof ReviewerDecisionSchema>;
 
-export interface CaseRecord {
-  transactionId: string;
-  status: DecisionStatus;
-  reviewStage: ReviewStage;
-  version: number;
-  createdAt: string;
-  customer: string;
-  baseAmount: number;
-  currency?: string | null;
-  reasons: Reason[];
-  ruleIds?: string[];
-  claimedBy?: string;
-  claimedAt?: string;
-  firstDecision?: FirstDecision;
+/**
+ * The stored decision as a case: the one schema of a decisions-table item, parsed on every read
+ * of a case. Decisions made final at validate time carry no review stage or version (they are
+ * FINAL, version 1); informational cases (`onepipe#`, `provider-late:`) are INFORMATIONAL. Unknown
+ * attributes (facts, hits, the raw payload, ...) are kept as stored.
+ */
+export const CaseRecordSchema = z.looseObject({
+  transactionId: z.string().min(1),
+  status: z.enum(['APPROVED', 'REJECTED', 'PENDING_EXTERNAL_APPROVAL', 'INFORMATIONAL']),
+  reviewStage: z.enum(['FIRST', 'SECOND', 'ESCALATED', 'FINAL']).default('FINAL'),
+  version: z.number().int().positive().default(1),
+  createdAt: z.string(),
+  customer: z.string(),
+  baseAmount: z.number().default(0),
+  currency: z.string().nullable().optional(),
+  reasons: z.array(z.looseObject({ rule: z.string(), description: z.string() })).default([]),
+  ruleIds: z.array(z.string()).optional(),
+  claimedBy: z.string().optional(),
+  claimedAt: z.string().optional(),
+  firstDecision: ReviewerDecisionSchema.optional(),
   /** The second person's decision when it disagreed with the first (the case then went to a third). */
-  secondDecision?: FirstDecision;
+  secondDecision: ReviewerDecisionSchema.optional(),
   /** When the SLA sweeper escalated the case instead of approving it without four eyes. */
-  slaEscalatedAt?: string;
-  decidedAt?: string;
-  decidedBy?: string;
-  finalReason?: string;
+  slaEscalatedAt: z.string().optional(),
+  decidedAt: z.string().optional(),
+  decidedBy: z.string().optional(),
+  finalReason: z.string().optional(),
   /** The normalised payment, as stored at validate time. */
-  transaction?: NormalisedTransaction;
-}
+  transaction: z.custom<NormalisedTransaction>((value) => typeof value === 'object' && value !== null).optional(),
+});
+export type CaseRecord = z.infer<typeof CaseRecordSchema>;
 
 export type CaseAction =
   | 'CREATED'
@@ -78,7 +87,7 @@ export type CaseAction =
 
 /** What a case looked like before and after a change, as history shows it. */
 export interface CaseSnapshot {
-  status: DecisionStatus;
+  status: CaseRecord['status'];
   reviewStage: ReviewStage;
   claimedBy: string | null;
 }
@@ -165,7 +174,7 @@ const apply = (record: CaseRecord, set: CaseChange['set']): CaseRecord => {
     if (value === null) delete next[key];
     else next[key] = value;
   }
-  return next as unknown as CaseRecord;
+  return CaseRecordSchema.parse(next);
 };
 
 /** An analyst takes a case so others do not work on it at the same time. */

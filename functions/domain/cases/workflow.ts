@@ -25,7 +25,11 @@ export interface CaseStore {
    * Open cases created before a time, oldest first (for the SLA sweeper); `excludeSlaEscalated`
    * leaves out those the sweeper already escalated.
    */
-  listOpenBefore(before: string, limit: number, options?: { excludeSlaEscalated?: boolean }): Promise<CaseRecord[]>;
+  listOpenBefore(
+    before: string,
+    limit: number,
+    options?: { excludeSlaEscalated?: boolean },
+  ): Promise<{ transactionId: string; createdAt: string }[]>;
 }
 
 export interface WorkflowDeps {

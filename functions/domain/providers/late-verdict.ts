@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { CaseRecord } from '../cases/transitions.js';
-import { type HistoryEntry, historyEntry } from '../cases/transitions.js';
+import { CaseRecordSchema, type HistoryEntry, historyEntry } from '../cases/transitions.js';
 import { type NormalisedTransaction, PROVIDER_LATE_KEY_PREFIX, type Transaction } from '../decisions/transaction.js';
 import type { InformationalCase } from '../onepipe/notifications.js';
 import type { DecisionStatus } from '../rules/engine.js';
@@ -61,7 +60,7 @@ export const checkLateVerdict = async (
       transaction,
       rawJson: String(item.rawJson ?? '{}'),
     });
-    if ((item as unknown as CaseRecord).reviewStage !== 'FINAL') {
+    if (CaseRecordSchema.safeParse(item).data?.reviewStage !== 'FINAL') {
       await deps.store.appendHistory(
         historyEntry(
           { transactionId },

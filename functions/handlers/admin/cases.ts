@@ -66,8 +66,8 @@ export const caseOperations = (deps: AdminDeps): CaseOperations => {
 
   const fullCase = async (transactionId: string) => {
     const item = await deps.cases.getFull(transactionId);
-    if (!item) throw new CaseNotFoundError(`No case ${transactionId}`);
-    const record = (await deps.cases.get(transactionId)) as CaseRecord;
+    const record = await deps.cases.get(transactionId);
+    if (!item || !record) throw new CaseNotFoundError(`No case ${transactionId}`);
     const [history, deliveries, customerHistory] = await Promise.all([
       deps.cases.history(transactionId),
       deps.deliveries.listBySubject(transactionId),
