@@ -307,6 +307,11 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
         });
       }
       items.push(...outboxPuts(tables.deliveries, input.deliveries));
+      for (const note of input.notes ?? []) {
+        items.push({
+          Put: { TableName: tables.history, Item: note, ConditionExpression: 'attribute_not_exists(entryId)' },
+        });
+      }
       try {
         await client.send(new TransactWriteCommand({ TransactItems: items }), { abortSignal: signal });
         return { kind: 'stored' };

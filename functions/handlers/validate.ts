@@ -9,7 +9,7 @@ import { validatePayment } from '#domain/decisions/validate-payment.js';
 import type { RulesEngine } from '#domain/rules/engine.js';
 import { publishDeliveries } from '#domain/webhooks/outbox.js';
 import type { DeliveryQueue } from '#domain/webhooks/send-attempt.js';
-import { approvedPaymentReports, logPublishError } from '#shared/case-workflow.js';
+import { approvedPaymentNote, approvedPaymentReports, logPublishError } from '#shared/case-workflow.js';
 import { builtOnFirstCall, documentClientFor, functionConfig, notBound, sqsClientFor } from '#shared/cold-start.js';
 import {
   type ConfigOf,
@@ -45,6 +45,7 @@ export interface ValidateDeps {
   /** The external provider behind its time budget and circuit breaker; absent with TM_PROVIDER=rules. */
   provider?: ReturnType<typeof guardedScreening> | undefined;
   approvedPaymentReports: ReturnType<typeof approvedPaymentReports>;
+  approvedPaymentNote: ReturnType<typeof approvedPaymentNote>;
   deliveryQueue: DeliveryQueue;
   providerChecks: ReturnType<typeof providerCheckQueue>;
   degradedAnswers: ReturnType<typeof degradedAnswerQueue>;
@@ -75,6 +76,7 @@ export const buildHandler = (deps: ValidateDeps) => {
         budgetMs: config.VALIDATE_BUDGET_MS - RECONCILE_RESERVE_MS,
         failMode: config.FAIL_MODE,
         onApproved: (decision) => deps.approvedPaymentReports(decision.transaction, new Date(decision.decidedAt)),
+        approvalNote: (decision) => deps.approvedPaymentNote(decision.transaction),
         ...(deps.provider
           ? {
               provider: {
@@ -163,6 +165,7 @@ export const handler = builtOnFirstCall(async () => {
         })
       : undefined,
     approvedPaymentReports: approvedPaymentReports(config),
+    approvedPaymentNote: approvedPaymentNote(config),
     deliveryQueue: deliveryQueue(sqsClient, {
       queue: config.DELIVERIES_QUEUE_URL,
       deadLetter: notBound('deliveries-dlq'),

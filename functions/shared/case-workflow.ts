@@ -5,7 +5,7 @@ import { deliveryQueue } from '#adapters/delivery-queue.js';
 import type { CaseRecord } from '#domain/cases/transitions.js';
 import type { WorkflowDeps } from '#domain/cases/workflow.js';
 import type { NormalisedTransaction } from '#domain/decisions/transaction.js';
-import { debitReportDelivery } from '#domain/onepipe/messages.js';
+import { debitReportDelivery, unreportedPaymentNote } from '#domain/onepipe/messages.js';
 import type { Delivery } from '#domain/webhooks/delivery.js';
 import { notBound } from './cold-start.js';
 import { type ConfigOf, onepipeOutboundConfig, queuesConfig, tablesConfig } from './config.js';
@@ -52,6 +52,14 @@ export const approvedPaymentReports =
     return report ? [report] : [];
   };
 
+/** What the case of an approved payment says about its OnePipe report (only when none is sent). */
+export const approvedPaymentNote =
+  (config: ConfigOf<typeof onepipeOutboundConfig>) =>
+  (transaction: NormalisedTransaction): string | undefined =>
+    config.ONEPIPE_LISTENER_URL && transaction.currency !== config.ONEPIPE_CURRENCY
+      ? unreportedPaymentNote(transaction, config.ONEPIPE_CURRENCY)
+      : undefined;
+
 /** The case store, the outbox queue (send only) and the OnePipe report on approval. */
 export const caseWorkflow = (
   config: CaseWorkflowConfig,
@@ -67,6 +75,8 @@ export const caseWorkflow = (
     }),
     queue: deliveryQueue(sqsClient, { queue: config.DELIVERIES_QUEUE_URL, deadLetter: notBound('deliveries-dlq') }),
     onApproved: (record: CaseRecord, now: Date) => (record.transaction ? reports(record.transaction, now) : []),
+    approvalNote: (record: CaseRecord) =>
+      record.transaction ? approvedPaymentNote(config)(record.transaction) : undefined,
     onPublishError: logPublishError,
   } satisfies WorkflowDeps;
 };

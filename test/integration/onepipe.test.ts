@@ -662,6 +662,31 @@ describe('reporting approved debits to OnePipe', () => {
     expect(deliveries.filter((item) => item.subject === usd.id && item.target === 'onepipe')).toEqual([]);
   });
 
+  it('says so in the case when an approved payment is not reported (another currency)', async () => {
+    const usd = aTransaction();
+    expect((await validate(stack.apiUrl, usd)).body.status).toBe('APPROVED');
+    const atValidate = (await admin(`/api/cases/${usd.id}`, ANA)).body;
+    expect(atValidate.history).toEqual([
+      expect.objectContaining({
+        action: 'NOTED',
+        actor: 'system:onepipe',
+        details: { text: expect.stringMatching(/^Not reported to OnePipe: the payment is in USD; .* NGN /) },
+      }),
+    ]);
+
+    const reviewed = aTransaction({ baseTotal: 20_000, total: 20_000 });
+    await validate(stack.apiUrl, reviewed);
+    await admin(`/api/cases/${reviewed.id}/decision`, ANA, {
+      method: 'POST',
+      body: { status: 'APPROVED', reason: 'Checked' },
+    });
+    const decided = (await admin(`/api/cases/${reviewed.id}`, ANA)).body;
+    expect(decided.history.find((entry: Json) => entry.action === 'DECIDED')?.details).toMatchObject({
+      onepipeReport: expect.stringMatching(/^Not reported to OnePipe: the payment is in USD/),
+    });
+    expect(debitsFor(String(reviewed.id))).toEqual([]);
+  });
+
   it('reports a payment approved after review, and never a rejected one', async () => {
     const approved = aTransaction({ baseTotal: 20_000, total: 20_000, currency: 'NGN', baseCurrency: 'NGN' });
     const rejected = aTransaction({ baseTotal: 20_000, total: 20_000, currency: 'NGN', baseCurrency: 'NGN' });

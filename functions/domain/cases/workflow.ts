@@ -37,6 +37,8 @@ export interface WorkflowDeps {
   queue: DeliveryQueue;
   /** Extra webhooks a final approval owes (the OnePipe debit report, when configured). */
   onApproved?: (record: CaseRecord, now: Date) => Delivery[];
+  /** What the case must say about an approval's partner reports when one is not sent. */
+  approvalNote?: (record: CaseRecord) => string | undefined;
   onPublishError: (deliveryId: string, error: unknown) => void;
   now?: () => Date;
 }
@@ -57,6 +59,8 @@ export const changeCase = async (
   if (!record) throw new CaseNotFoundError(`No case ${transactionId}`);
   const now = deps.now?.() ?? new Date();
   const change = plan(record, now);
+  const note = change.final?.status === 'APPROVED' ? deps.approvalNote?.(record) : undefined;
+  if (note) change.history.details = { ...change.history.details, onepipeReport: note };
   const deliveries = change.final
     ? [
         newDelivery({

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type HistoryEntry, historyEntry } from '../cases/transitions.js';
 import { combine, type ProviderMode, type ProviderOutcome, type ProviderStatus } from '../providers/verdicts.js';
 import type { DecisionStatus, RulesEngine } from '../rules/engine.js';
 import type { Delivery } from '../webhooks/delivery.js';
@@ -96,6 +97,8 @@ export interface DecisionStore {
       };
       /** Webhooks the decision causes (the outbox), written in the same transaction. */
       deliveries: Delivery[];
+      /** Notes for the decision's history (why a report owed on approval was not sent). */
+      notes?: HistoryEntry[];
       /** The turn this payment holds in a line (and the line as read): stored only while it is still its turn. */
       turn?: Turn;
     },
@@ -149,6 +152,8 @@ export interface ValidateDeps {
   clock?: () => number;
   /** The webhooks an approval at validate time owes (the OnePipe debit report, when configured). */
   onApproved?: (decision: Decision) => Delivery[];
+  /** What the case must say about an approval's partner reports when one is not sent. */
+  approvalNote?: (decision: Decision) => string | undefined;
   /** An external monitoring provider, already guarded by its time budget and circuit breaker. */
   provider?: {
     name: string;
@@ -331,6 +336,17 @@ export const validatePayment = async (
       // Velocity measures money that may move: a rejected payment (or a refund) changes no counter.
       const counts = counted && decision.status !== 'REJECTED';
       deliveries = decision.status === 'APPROVED' ? (deps.onApproved?.(decision) ?? []) : [];
+      const note = decision.status === 'APPROVED' ? deps.approvalNote?.(decision) : undefined;
+      const notes = note
+        ? [
+            historyEntry(decision, {
+              action: 'NOTED',
+              actor: 'system:onepipe',
+              now: new Date(decision.decidedAt),
+              details: { text: note },
+            }),
+          ]
+        : [];
       const write = (item: CounterItem | undefined, newBeneficiary: boolean): CounterWrite => ({
         expectedVersion: counterVersion(item),
         ...(counts
@@ -359,6 +375,7 @@ export const validatePayment = async (
               markBeneficiarySeen: counts && firstTime,
             },
             deliveries,
+            ...(notes.length ? { notes } : {}),
             ...(turn ? { turn } : {}),
           },
           signal,

@@ -213,6 +213,14 @@ export const debitReportDelivery = (
     : undefined;
 };
 
+/**
+ * Why an approved payment gets no OnePipe debit report, said in its case: OnePipe's reports carry
+ * amounts in its own currency's minor units (kobo), so a payment in another currency is not sent.
+ */
+export const unreportedPaymentNote = (transaction: NormalisedTransaction, onepipeCurrency: string) =>
+  `Not reported to OnePipe: the payment is in ${transaction.currency ?? 'no currency'}; ` +
+  `OnePipe's debit reports carry ${onepipeCurrency} minor units only`;
+
 /** The `/v2/transact/query` request that asks OnePipe whether a credit happened. */
 export const creditQuery = (notification: OnepipeNotification, outboundSecret: string) => ({
   request_ref: ourRequestRef(outboundSecret),
