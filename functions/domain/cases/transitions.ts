@@ -241,23 +241,23 @@ export const planDecision = (
   if (actor.role === 'system') throw new CaseForbiddenError('Only a person can decide a case');
   const at = options.now.toISOString();
   const needsTwo = needsFourEyes(record, options.fourEyesThreshold);
-  if (needsTwo && record.reviewStage === 'FIRST') {
-    const set = {
-      reviewStage: 'SECOND',
-      firstDecision: { status: request.status, reason: request.reason, by: actor.name, at },
-    };
+  /** A decision that only records itself: the case moves to `stage` and waits for the next person. */
+  const recordOnly = (stage: 'SECOND' | 'ESCALATED', action: CaseAction, details: Record<string, unknown> = {}) => {
+    const decision = { status: request.status, reason: request.reason, by: actor.name, at };
+    const set = { reviewStage: stage, [stage === 'SECOND' ? 'firstDecision' : 'secondDecision']: decision };
     return {
       set,
       history: historyEntry(record, {
-        action: 'FIRST_APPROVAL',
+        action,
         actor: actor.name,
         now: options.now,
         before: snapshot(record),
         after: snapshot(apply(record, set)),
-        details: { status: request.status, reason: request.reason },
+        details: { status: request.status, reason: request.reason, ...details },
       }),
     };
-  }
+  };
+  if (needsTwo && record.reviewStage === 'FIRST') return recordOnly('SECOND', 'FIRST_APPROVAL');
   if (needsTwo) {
     const earlier = [record.firstDecision?.by, record.secondDecision?.by];
     if (earlier.includes(actor.name)) {
@@ -273,26 +273,10 @@ export const planDecision = (
       record.firstDecision?.status === 'REJECTED' &&
       request.status === 'APPROVED'
     ) {
-      const set = {
-        reviewStage: 'ESCALATED',
-        secondDecision: { status: request.status, reason: request.reason, by: actor.name, at },
-      };
-      return {
-        set,
-        history: historyEntry(record, {
-          action: 'ESCALATED',
-          actor: actor.name,
-          now: options.now,
-          before: snapshot(record),
-          after: snapshot(apply(record, set)),
-          details: {
-            status: request.status,
-            reason: request.reason,
-            why: 'Four-eyes: the first person rejected and the second approved; a third person decides',
-            firstDecision: record.firstDecision,
-          },
-        }),
-      };
+      return recordOnly('ESCALATED', 'ESCALATED', {
+        why: 'Four-eyes: the first person rejected and the second approved; a third person decides',
+        firstDecision: record.firstDecision,
+      });
     }
   }
   return finalChange(record, request, {
