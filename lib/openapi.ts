@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TransactionSchema } from '../functions/domain/decisions/transaction.js';
 import { OnepipeNotificationSchema } from '../functions/domain/onepipe/messages.js';
 import { FlagrightWebhookEventSchema } from '../functions/domain/providers/flagright-webhook.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What differs between deployments (dev, prod, another customer): read from CDK context

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Toqio's SAVE_TRANSACTION for an INBOUND_BANK_TRANSFER, as the seed publishes it

@@ -1,5 +1,5 @@
 import { BlockList, isIPv6 } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { onepipeCreditConfirmer } from '#adapters/onepipe-query.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';

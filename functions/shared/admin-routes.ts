@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { CaseQuerySchema } from '#domain/cases/queries.js';
 import { DecisionRequestSchema, NoteRequestSchema } from '#domain/cases/transitions.js';
 import { accountMappingSchema } from '#domain/onepipe/save-transaction.js';

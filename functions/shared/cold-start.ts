@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { createDocumentClient, createSecretsClient, createSqsClient } from '#adapters/aws-clients.js';
 import { secretFetcher } from '#adapters/secrets.js';
 import { type AnyConfig, loadConfig } from './config.js';

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpProviderConfigSchema } from '#domain/providers/http-mapping.js';
 import { QUEUES, type QueueKey } from '#lib/queues.js';
 import { FUNCTIONS } from '#lib/routes.js';

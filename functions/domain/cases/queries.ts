@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CASE_FILTERS, type ReviewStage } from './transitions.js';
 
 /** The queue's query string: status, amount, rule, customer and age filters, and paging. */

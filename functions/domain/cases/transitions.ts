@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Reason } from '../decisions/decision.js';
 import type { NormalisedTransaction } from '../decisions/transaction.js';
 import type { DecisionStatus } from '../rules/engine.js';

@@ -1,5 +1,5 @@
 import { isValidBIC, isValidIBAN } from 'ibantools';
-import { z } from 'zod';
+import * as z from 'zod';
 import { toMillis } from '../shared/money.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { NormalisedTransaction } from '../decisions/transaction.js';
 import { majorToMinor } from '../shared/money.js';
 import { type Delivery, newDelivery } from '../webhooks/delivery.js';

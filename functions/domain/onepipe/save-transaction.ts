@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { minorToMajor } from '../shared/money.js';
 import type { OnepipeNotification } from './messages.js';
 

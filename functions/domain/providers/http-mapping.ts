@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Reason } from '../decisions/decision.js';
 import { lookupOwn, type ProviderStatus, ProviderUnreadableError, type ProviderVerdict } from './verdicts.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CaseRecordSchema, type HistoryEntry, historyEntry } from '../cases/transitions.js';
 import { type NormalisedTransaction, PROVIDER_LATE_KEY_PREFIX, type Transaction } from '../decisions/transaction.js';
 import type { InformationalCase } from '../onepipe/notifications.js';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CaseConflictError, CaseNotFoundError, historyEntry, planProviderVerdict } from '../cases/transitions.js';
 import { changeCase, type WorkflowDeps } from '../cases/workflow.js';
 import { lookupOwn, type ProviderStatus } from './verdicts.js';

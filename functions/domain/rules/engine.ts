@@ -1,5 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { nameKey } from '../decisions/transaction.js';
 
 /** One rule of a rule set: a CEL condition over the facts and what a match means. */

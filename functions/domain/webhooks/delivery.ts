@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A delivery is one outbound webhook we owe a partner. The record is the source of truth (the

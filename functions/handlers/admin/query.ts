@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { BadRequestError } from '#shared/errors.js';
 
 /** Validates a query string with zod; 400 naming each bad parameter. */
