@@ -1,12 +1,12 @@
-import { decisionRepository } from '#adapters/decision-repository.js';
-import { builtOnFirstCall, documentClientFor, functionConfig, notBound } from '#shared/cold-start.js';
+import { storageProbe } from '#adapters/storage-probe.js';
+import { builtOnFirstCall, documentClientFor, functionConfig } from '#shared/cold-start.js';
 import { configSchema, ruleSetVersionConfig, tablesConfig } from '#shared/config.js';
 import { httpHandler, json } from '#shared/http.js';
 
 export const HealthConfigSchema = configSchema(tablesConfig('decisions'), ruleSetVersionConfig);
 
 export interface HealthDeps {
-  decisions: Pick<ReturnType<typeof decisionRepository>, 'findAnswer'>;
+  storage: ReturnType<typeof storageProbe>;
   /** The version of the rule set deployed with validate (set by the stack; health compiles no rules). */
   ruleSetVersion: string;
 }
@@ -16,7 +16,7 @@ export const buildHandler = (deps: HealthDeps) =>
   httpHandler({}, async () => {
     const started = performance.now();
     try {
-      await deps.decisions.findAnswer('__health__', AbortSignal.timeout(1000));
+      await deps.storage.ping(AbortSignal.timeout(1000));
       const storageMs = Math.round(performance.now() - started);
       return json(200, {
         status: 'ok',
@@ -31,12 +31,7 @@ export const buildHandler = (deps: HealthDeps) =>
 export const handler = builtOnFirstCall(async () => {
   const config = await functionConfig(HealthConfigSchema);
   return buildHandler({
-    decisions: decisionRepository(documentClientFor(config), {
-      decisions: config.DECISIONS_TABLE,
-      counters: notBound('counters'),
-      history: notBound('history'),
-      deliveries: notBound('deliveries'),
-    }),
+    storage: storageProbe(documentClientFor(config), config.DECISIONS_TABLE),
     ruleSetVersion: config.RULE_SET_VERSION,
   });
 });
