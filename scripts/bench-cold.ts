@@ -6,10 +6,11 @@
  * Secrets Manager. Import time includes building the handler (configuration, secrets, clients,
  * rules). A floor is measured in the same run: a bundle that only creates the SDK clients and the
  * Powertools logger, tracer and metrics and reads one secret (scripts/bench-cold/floor.ts).
- * `--runs N` (default 7) sets the runs per bundle.
+ * `--runs N` (default 7) sets the runs per bundle. Each bundle's esbuild metafile is written beside
+ * it (.local/bench-cold/<function>/meta.json).
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -130,6 +131,8 @@ const bundle = async (name: string, entry: string, spec: FunctionSpec | undefine
     metafile: true,
     logLevel: 'warning',
   });
+  // What the bundle carries, module by module: open it in https://esbuild.github.io/analyze/.
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify(result.metafile));
   for (const asset of spec?.assets ?? []) cpSync(join(PROJECT_ROOT, asset), join(dir, asset), { recursive: true });
   return {
     name,

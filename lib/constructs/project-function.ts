@@ -81,6 +81,7 @@ export class ProjectFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       logGroup,
       environment: {
+        // Kept: about 20 ms per cold start (npm run bench:cold, README) buys stack traces that name the source line.
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'tm-proxy',
         ...props.environment,
