@@ -247,42 +247,85 @@ describe('TmProxyStack', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
 
-  it('lets no function update or delete case history', () => {
-    const historyRef = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) =>
-      id.startsWith('DataHistory'),
-    );
-    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
-      for (const statement of policy.Properties.PolicyDocument.Statement) {
-        if (statement.Effect !== 'Allow' || !JSON.stringify(statement.Resource).includes(String(historyRef))) continue;
-        const actions = [statement.Action].flat();
-        expect(actions).not.toEqual(expect.arrayContaining(['dynamodb:UpdateItem']));
-        expect(actions).not.toEqual(expect.arrayContaining(['dynamodb:DeleteItem']));
-        expect(actions).not.toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem']));
-      }
-    }
-  });
+  describe('the append-only case history', () => {
+    const [historyId = 'no history table', ...others] = Object.keys(
+      template.findResources('AWS::DynamoDB::Table'),
+    ).filter((id) => new RegExp(`^Data${TABLES.history.id}[0-9A-F]{8}$`).test(id));
+    const READ = [
+      'dynamodb:BatchGetItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+    ];
+    const names = Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[];
+    const appenders = names.filter((name) => (FUNCTIONS[name] as FunctionSpec).tables.history === 'append');
 
-  it('denies updates, deletes and batch writes on the history to every function that appends to it', () => {
-    const historyRef = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) =>
-      id.startsWith('DataHistory'),
-    );
-    const appenders = Object.entries(FUNCTIONS).filter(([, spec]) => 'history' in spec.tables);
-    expect(appenders.length).toBeGreaterThanOrEqual(5);
-    for (const [name] of appenders) {
-      const prefix = `${name[0]?.toUpperCase()}${name.slice(1)}Function`;
-      template.hasResourceProperties('AWS::IAM::Policy', {
-        Roles: [{ Ref: Match.stringLikeRegexp(`^${prefix}Role`) }],
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({
-              Effect: 'Deny',
-              Action: Match.arrayWith(['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']),
-              Resource: { 'Fn::GetAtt': [historyRef, 'Arn'] },
-            }),
+    /** The DynamoDB actions a function's role is allowed (or denied) on the history table, wildcards included. */
+    const historyActions = (name: string, effect: 'Allow' | 'Deny') => {
+      const role = new RegExp(`^${name[0]?.toUpperCase()}${name.slice(1)}FunctionRole[0-9A-F]{8}$`);
+      const onHistory = (resource: unknown) => resource === '*' || JSON.stringify(resource).includes(historyId);
+      const actions = new Set<string>();
+      const policies = {
+        ...template.findResources('AWS::IAM::Policy'),
+        ...template.findResources('AWS::IAM::ManagedPolicy'),
+      };
+      for (const policy of Object.values(policies)) {
+        const roles: { Ref?: string }[] = policy.Properties.Roles ?? [];
+        if (!roles.some((ref) => role.test(String(ref.Ref)))) continue;
+        for (const statement of policy.Properties.PolicyDocument.Statement) {
+          if (statement.Effect !== effect || ![statement.Resource].flat().some(onHistory)) continue;
+          for (const action of [statement.Action].flat()) if (/^(dynamodb:|\*$)/.test(action)) actions.add(action);
+        }
+      }
+      return [...actions].sort();
+    };
+
+    it('is one table, appended to by the functions that record case changes', () => {
+      expect(others).toEqual([]);
+      expect(historyId).toMatch(/^DataHistory/);
+      expect(appenders.sort()).toEqual([
+        'admin',
+        'deliver',
+        'expireCases',
+        'providerRecheck',
+        'providerWebhook',
+        'reconcileDegraded',
+        'validate',
+      ]);
+    });
+
+    it('lets each appending function read and put entries, and nothing else (no update, delete or batch write)', () => {
+      for (const name of appenders) {
+        expect({ name, allowed: historyActions(name, 'Allow') }).toEqual({
+          name,
+          allowed: [...READ, 'dynamodb:PutItem'].sort(),
+        });
+      }
+    });
+
+    it('lets no other function write to it', () => {
+      for (const name of names.filter((fn) => !appenders.includes(fn))) {
+        expect({ name, allowed: historyActions(name, 'Allow').filter((action) => !READ.includes(action)) }).toEqual({
+          name,
+          allowed: [],
+        });
+      }
+    });
+
+    it('denies update, delete, batch write and PartiQL explicitly to every appending function, so no later grant can allow them', () => {
+      for (const name of appenders) {
+        expect({ name, denied: historyActions(name, 'Deny') }).toEqual({
+          name,
+          denied: expect.arrayContaining([
+            'dynamodb:BatchWriteItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:PartiQL*',
+            'dynamodb:UpdateItem',
           ]),
-        },
-      });
-    }
+        });
+      }
+    });
   });
 
   it('lets no function delete from any table but the admin function from the account mappings', () => {
