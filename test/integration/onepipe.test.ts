@@ -155,6 +155,17 @@ const saveTransactionDeliveries = async () =>
     (item) => item.type === 'SAVE_TRANSACTION',
   );
 
+/**
+ * The outbox rows about a subject for a target. The outbox is written in the same transaction as
+ * the change that owes the webhook, before the call answers, and nothing is sent without a row:
+ * an empty outbox right after the call proves nothing will be sent, where the partner's inbox
+ * could only show that nothing was sent yet.
+ */
+const outboxFor = async (subject: string, target: 'toqio' | 'onepipe') =>
+  ((await db.send(new ScanCommand({ TableName: stack.tables.deliveries }))).Items ?? []).filter(
+    (item) => item.subject === subject && item.target === target,
+  );
+
 const waitingForAPerson = async () => (await admin('/api/onepipe/unmatched', ANA)).body.items as Json[];
 
 describe('POST /onepipe/notifications', () => {
@@ -352,11 +363,15 @@ describe('POST /onepipe/notifications', () => {
         }),
       ]),
     );
-    expect(savedTransactionsFor(credit.details.transaction_ref)).toEqual([]);
+    expect(await outboxFor(credit.details.transaction_ref, 'toqio')).toEqual([]);
 
     const mapped = await mapAccount(account);
     expect(mapped.body.registeredCredits).toEqual([credit.request_ref]);
     await eventually(async () => savedTransactionsFor(credit.details.transaction_ref).length === 1, 'the registration');
+    // Registered once, by the mapping: one row in the outbox.
+    expect(await outboxFor(credit.details.transaction_ref, 'toqio')).toEqual([
+      expect.objectContaining({ type: 'SAVE_TRANSACTION' }),
+    ]);
     expect((await waitingForAPerson()).map((item) => item.requestRef)).not.toContain(credit.request_ref);
   });
 
@@ -684,7 +699,7 @@ describe('reporting approved debits to OnePipe', () => {
     expect(decided.history.find((entry: Json) => entry.action === 'DECIDED')?.details).toMatchObject({
       onepipeReport: expect.stringMatching(/^Not reported to OnePipe: the payment is in USD/),
     });
-    expect(debitsFor(String(reviewed.id))).toEqual([]);
+    expect(await outboxFor(String(reviewed.id), 'onepipe')).toEqual([]);
   });
 
   it('reports a payment approved after review, and never a rejected one', async () => {
@@ -692,7 +707,8 @@ describe('reporting approved debits to OnePipe', () => {
     const rejected = aTransaction({ baseTotal: 20_000, total: 20_000, currency: 'NGN', baseCurrency: 'NGN' });
     await validate(stack.apiUrl, approved);
     await validate(stack.apiUrl, rejected);
-    expect(debitsFor(String(approved.id))).toEqual([]);
+    // Pending: nothing is owed to OnePipe yet.
+    expect(await outboxFor(String(approved.id), 'onepipe')).toEqual([]);
     await admin(`/api/cases/${approved.id}/decision`, ANA, {
       method: 'POST',
       body: { status: 'APPROVED', reason: 'Checked' },
@@ -708,6 +724,7 @@ describe('reporting approved debits to OnePipe', () => {
       'the rejection webhook',
     );
     expect(debitsFor(String(rejected.id))).toEqual([]);
+    expect(await outboxFor(String(rejected.id), 'onepipe')).toEqual([]);
   });
 });
 
