@@ -190,7 +190,9 @@ export const onepipeOutboundConfig = {
 /** OnePipe's notifications (and, with them, the inbound rules). */
 export const onepipeInboundConfig = {
   /** What OnePipe signs its notifications with and sends as Bearer: accepted inbound only. */
-  ONEPIPE_CLIENT_SECRET: z.string().optional(),
+  // OnePipe signs with MD5 of `request_ref;secret`: a short secret falls to an offline search
+  // from one captured notification.
+  ONEPIPE_CLIENT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   ONEPIPE_API_KEY: z.string().optional(),
   /** Source addresses (IPs or CIDRs, comma-separated) OnePipe notifications may come from; unset allows any. */
   ONEPIPE_ALLOWED_IPS: ipList.optional(),

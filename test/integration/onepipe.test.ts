@@ -478,6 +478,24 @@ describe('hostile and forged OnePipe notifications', () => {
         credit.details.meta.cr_account = '4'.repeat(2049);
       },
     ],
+    [
+      'an empty transaction_ref',
+      (credit) => {
+        credit.details.transaction_ref = '';
+      },
+    ],
+    [
+      'a blank transaction_ref',
+      (credit) => {
+        credit.details.transaction_ref = '   ';
+      },
+    ],
+    [
+      'a transaction_ref in our own key space',
+      (credit) => {
+        credit.details.transaction_ref = `onepipe#${Date.now()}`;
+      },
+    ],
   ];
   it.each(cases)(
     'stores a signed message with %s as received, parks it and answers so OnePipe stops retrying',
@@ -514,6 +532,45 @@ describe('hostile and forged OnePipe notifications', () => {
       ).toEqual([]);
     },
   );
+
+  it('registers a credit with text longer than a payment allows, screening what it can read', async () => {
+    await mapAccount('4565564037');
+    const credit = aCredit('4565564037') as Json;
+    credit.details.meta.narration = 'n'.repeat(2500);
+    credit.details.meta.originator_account_name = 'N'.repeat(600);
+    expect(await notify(credit)).toEqual({ status: 200, body: ACK });
+    await eventually(async () => savedTransactionsFor(credit.details.transaction_ref).length === 1, 'the registration');
+  });
+
+  it('sends a credit the inbound rules cannot read to a person instead of failing (15 digits of kobo)', async () => {
+    await mapAccount('4565564028');
+    const credit = aCredit('4565564028', { amount: '999999999999999' }) as Json;
+    expect(await notify(credit)).toEqual({ status: 200, body: ACK });
+    const informational = await admin(
+      `/api/cases/${encodeURIComponent(`onepipe#${credit.details.transaction_ref}`)}`,
+      ANA,
+    );
+    expect(informational.body).toMatchObject({
+      status: 'INFORMATIONAL',
+      reasons: [expect.objectContaining({ rule: 'INBOUND_NOT_SCREENED' })],
+    });
+    await eventually(async () => savedTransactionsFor(credit.details.transaction_ref).length === 1, 'the registration');
+  });
+
+  it('parks a credit whose outcome it cannot read (no status, or an unknown word) for a person', async () => {
+    await mapAccount('4565564029');
+    for (const status of [null, 'OfflineNotified']) {
+      const credit = aCredit('4565564029') as Json;
+      credit.details.status = status;
+      expect(await notify(credit)).toEqual({ status: 200, body: ACK });
+      expect(await waitingForAPerson()).toEqual(
+        expect.arrayContaining([expect.objectContaining({ requestRef: credit.request_ref })]),
+      );
+      expect(
+        (await saveTransactionDeliveries()).filter((item) => item.subject === credit.details.transaction_ref),
+      ).toEqual([]);
+    }
+  });
 
   it('burns a request_ref once its signature is accepted: a refused message cannot lend it to another body', async () => {
     await mapAccount('4565564016');

@@ -72,8 +72,14 @@ describe('configuration of secrets and limits', () => {
   });
 
   it('refuses OnePipe credentials without the Bearer key, rather than skipping its check', () => {
-    expect(problems({ ...valid, ONEPIPE_CLIENT_SECRET: 'onepipe-secret', ONEPIPE_API_KEY: '' })).toMatch(
+    expect(problems({ ...valid, ONEPIPE_CLIENT_SECRET: 'onepipe-client-secret', ONEPIPE_API_KEY: '' })).toMatch(
       /ONEPIPE_API_KEY: is required with ONEPIPE_CLIENT_SECRET/,
+    );
+  });
+
+  it('refuses an inbound OnePipe secret short enough to find from one signed notification', () => {
+    expect(problems({ ...valid, ONEPIPE_CLIENT_SECRET: 'short-secret', ONEPIPE_API_KEY: 'onepipe-key-1' })).toMatch(
+      /ONEPIPE_CLIENT_SECRET: must be at least 16 characters/,
     );
   });
 

@@ -68,7 +68,7 @@ export const CaseRecordSchema = z.looseObject({
   decidedBy: z.string().optional(),
   finalReason: z.string().optional(),
   /** The normalised payment, as stored at validate time. */
-  transaction: z.custom<NormalisedTransaction>((value) => typeof value === 'object' && value !== null).optional(),
+  transaction: z.custom<NormalisedTransaction>((value) => typeof value === 'object' && value !== null).nullish(),
 });
 export type CaseRecord = z.infer<typeof CaseRecordSchema>;
 

@@ -59,7 +59,14 @@ export const OnepipeNotificationSchema = z.looseObject({
       amount: kobo.nullish(),
       status: text,
       provider: text,
-      transaction_ref: shortText(128),
+      // A key of ours (the credit's claim, its informational case): never empty, never in our key spaces.
+      transaction_ref: z
+        .string()
+        .trim()
+        .min(1, 'must not be empty')
+        .max(128, 'must be at most 128 characters')
+        .refine((ref) => !/^(onepipe|txref|burn|mapping|proposal)#|^provider-late:/.test(ref), 'uses a reserved prefix')
+        .nullish(),
       transaction_desc: text,
       transaction_type: text,
       customer_ref: text,
@@ -133,7 +140,16 @@ export const classifyNotification = (notification: OnepipeNotification): Notific
   const details = notification.details;
   const event = details?.meta?.event_type?.trim().toLowerCase() || undefined;
   const status = details?.status?.trim().toLowerCase();
-  if (status !== 'successful') return { kind: 'other', why: `status ${details?.status ?? 'missing'}` };
+  const knownFailure = status === 'failed' || status === 'failure' || status === 'declined' || status === 'reversed';
+  const moneyBearing =
+    (event === 'credit' || details?.meta?.cr_account) && details?.amount !== null && details?.amount !== undefined;
+  if (status !== 'successful') {
+    // A credit whose outcome we cannot read (no status, or a word we do not know) may be money
+    // that arrived: a person looks at it. Known failures are only stored.
+    if (moneyBearing && !knownFailure)
+      return { kind: 'parked', why: `credit with status ${details?.status ?? 'missing'}` };
+    return { kind: 'other', why: `status ${details?.status ?? 'missing'}` };
+  }
   const transactionType = details?.transaction_type?.trim().toLowerCase();
   const amount = details?.amount === null || details?.amount === undefined ? undefined : String(details.amount);
   const accountNumber = details?.meta?.cr_account?.trim() || undefined;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { normaliseTransaction, ONEPIPE_KEY_PREFIX, TransactionSchema } from '../decisions/transaction.js';
 import { velocityFacts } from '../decisions/velocity.js';
 import type { RulesEngine } from '../rules/engine.js';
-import { minorToMajor } from '../shared/money.js';
+import { currencyExponent, minorToMajor } from '../shared/money.js';
 import { type Delivery, newDelivery } from '../webhooks/delivery.js';
 import { publishDeliveries } from '../webhooks/outbox.js';
 import type { DeliveryQueue } from '../webhooks/send-attempt.js';
@@ -159,25 +159,56 @@ const screenCredit = (
 ): InformationalCase | undefined => {
   const meta = notification.details?.meta ?? {};
   const transactionRef = notification.details?.transaction_ref ?? notification.request_ref;
-  const amount = Number(minorToMajor(String(notification.details?.amount ?? 0)));
-  const parsed = normaliseTransaction(
-    TransactionSchema.parse({
-      id: transactionRef,
-      type: 'INBOUND',
-      payType: 'INBOUND_BANK_TRANSFER',
-      customer: mapping?.customer ?? `unmapped:${accountNumber}`,
-      currency: settings.currency,
-      total: amount,
-      baseTotal: amount,
-      concept: meta.narration ?? notification.details?.transaction_desc ?? undefined,
-      sourceAccount: {
-        name: meta.originator_account_name ?? undefined,
-        accountNumber: meta.originator_account_number ?? undefined,
-        countryCode: 'NG',
-      },
-      destinationAccount: { accountNumber, countryCode: 'NG', ...(mapping ? { id: mapping.accountId } : {}) },
-    }),
+  const amount = Number(
+    minorToMajor(String(notification.details?.amount ?? 0), currencyExponent(settings.currency) ?? 2),
   );
+  // What OnePipe may send is longer than a payment's text fields: screening reads their start.
+  const cut = (value: string | null | undefined, max: number) => (value ? value.slice(0, max) : undefined);
+  const candidate = TransactionSchema.safeParse({
+    id: transactionRef,
+    type: 'INBOUND',
+    payType: 'INBOUND_BANK_TRANSFER',
+    customer: mapping?.customer ?? `unmapped:${accountNumber}`,
+    currency: settings.currency,
+    total: amount,
+    baseTotal: amount,
+    concept: cut(meta.narration ?? notification.details?.transaction_desc, 2000),
+    sourceAccount: {
+      name: cut(meta.originator_account_name, 500),
+      accountNumber: cut(meta.originator_account_number, 200),
+      countryCode: 'NG',
+    },
+    destinationAccount: { accountNumber, countryCode: 'NG', ...(mapping ? { id: mapping.accountId } : {}) },
+  });
+  if (!candidate.success) {
+    // Never a 500 for a credit OnePipe signed: one the rules cannot read goes to a person instead.
+    const at = now.toISOString();
+    return {
+      transactionId: `${ONEPIPE_KEY_PREFIX}${transactionRef}`,
+      status: 'INFORMATIONAL',
+      reviewStage: 'FINAL',
+      version: 1,
+      createdAt: at,
+      caseOpenedAt: at,
+      customer: mapping?.customer ?? `unmapped:${accountNumber}`,
+      baseAmount: Number.isFinite(amount) ? amount : 0,
+      currency: settings.currency,
+      reasons: [
+        {
+          rule: 'INBOUND_NOT_SCREENED',
+          description: `The inbound rules could not read this credit: ${candidate.error.issues
+            .map((issue) => `${issue.path.join('.')} ${issue.message}`)
+            .join('; ')}`,
+        },
+      ],
+      hits: [],
+      ruleIds: ['INBOUND_NOT_SCREENED'],
+      ruleSetVersion: '',
+      transaction: null,
+      rawJson: JSON.stringify(notification),
+    };
+  }
+  const parsed = normaliseTransaction(candidate.data);
   // Its own key space: a OnePipe reference can never name (or overwrite) a Toqio payment.
   const tx = { ...parsed, id: `${ONEPIPE_KEY_PREFIX}${transactionRef}` };
   const velocity = velocityFacts({

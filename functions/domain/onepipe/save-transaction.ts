@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { minorToMajor } from '../shared/money.js';
+import { currencyExponent, minorToMajor } from '../shared/money.js';
 import type { OnepipeNotification } from './messages.js';
 
 /**
@@ -192,7 +192,7 @@ export const saveTransactionBody = (
   const details = notification.details ?? {};
   const meta = details.meta ?? {};
   const transactionRef = details.transaction_ref ?? notification.request_ref;
-  const amount = Number(minorToMajor(String(details.amount ?? 0)));
+  const amount = Number(minorToMajor(String(details.amount ?? 0), currencyExponent(settings.currency) ?? 2));
   const optional = <T>(key: string, value: T | null | undefined) =>
     value === null || value === undefined || value === '' ? {} : { [key]: value };
   const payer = present(meta.originator_account_name);
