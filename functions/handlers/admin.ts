@@ -1,4 +1,3 @@
-import { caseRepository } from '#adapters/case-repository.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';
 import { signInThrottle } from '#adapters/sign-in-throttle.js';
