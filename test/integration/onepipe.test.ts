@@ -174,6 +174,13 @@ describe('POST /onepipe/notifications', () => {
     expect(response).toEqual({ status: 200, body: ACK });
   });
 
+  it('reads a request_ref sent as a whole number as its digits, the way it was signed', async () => {
+    const credit = { ...aCredit('4565564038'), request_ref: Number(`9${Date.now()}`) };
+    expect(await notify(credit)).toEqual({ status: 200, body: ACK });
+    const again = await notify(credit);
+    expect(again).toEqual({ status: 200, body: ACK });
+  });
+
   it('reads request_type in any letter case', async () => {
     await mapAccount('4565564010');
     const credit = { ...aCredit('4565564010'), request_type: 'Transaction_Notification' };

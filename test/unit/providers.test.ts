@@ -1,3 +1,5 @@
+import { readFlagrightAnswer } from '#adapters/providers/flagright.js';
+import { ProviderUnreadableError } from '#domain/providers/verdicts.js';
 import {
   buildProviderRequest,
   HttpProviderConfigSchema,
@@ -173,4 +175,18 @@ describe('provider webhook signatures', () => {
       expect(() => readProviderVerdict({ result: { decision: word } }, webhookMapping, 'acme')).toThrow(/not mapped/);
     },
   );
+});
+
+describe("reading Flagright's screening answer", () => {
+  it('maps its verdict words with own properties only: __proto__, constructor and toString are unreadable', () => {
+    expect(
+      readFlagrightAnswer({ status: 'ALLOW', hitRules: [{ ruleInstanceId: 'r-1', ruleName: 'Big' }] }),
+    ).toMatchObject({
+      status: 'APPROVED',
+      reasons: [{ rule: 'flagright:r-1', description: 'Big' }],
+    });
+    for (const word of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect(() => readFlagrightAnswer({ status: word })).toThrow(ProviderUnreadableError);
+    }
+  });
 });

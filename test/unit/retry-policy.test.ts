@@ -195,6 +195,9 @@ describe('retryDelaySeconds', () => {
 });
 
 describe('parseRetryAfter', () => {
+  it('ignores what is neither delta-seconds nor an HTTP date, however Date.parse would read it', () => {
+    for (const junk of ['-5', '1.5', '0x10', 'soon', 'Tuesday']) expect(parseRetryAfter(junk, NOW)).toBeUndefined();
+  });
   it('reads delta-seconds, trimmed', () => {
     expect(parseRetryAfter('120', NOW)).toBe(120);
     expect(parseRetryAfter(' 5 ', NOW)).toBe(5);

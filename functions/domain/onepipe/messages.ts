@@ -38,12 +38,16 @@ export const NOTIFICATION_TYPES = [
 ] as const;
 
 /** A request_ref must be usable as a key: bounded, and not in the key spaces we keep for ourselves. */
-export const RequestRefSchema = z
-  .string({ error: 'is required' })
-  .trim()
-  .min(1)
-  .max(200)
-  .refine((ref) => !/^(txref|burn|mapping|proposal)#/.test(ref), 'uses a reserved prefix');
+export const RequestRefSchema = z.preprocess(
+  // OnePipe's samples send it as a string; a whole number is read as its digits (what was signed).
+  (ref) => (typeof ref === 'number' && Number.isSafeInteger(ref) ? String(ref) : ref),
+  z
+    .string({ error: 'is required' })
+    .trim()
+    .min(1)
+    .max(200)
+    .refine((ref) => !/^(txref|burn|mapping|proposal)#/.test(ref), 'uses a reserved prefix'),
+);
 
 export const OnepipeNotificationSchema = z.looseObject({
   request_ref: RequestRefSchema,

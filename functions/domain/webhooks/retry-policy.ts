@@ -18,7 +18,14 @@ const MAX_RETRY_AFTER_SECONDS = 24 * 60 * 60;
 export const parseRetryAfter = (value: string | null | undefined, now: Date): number | undefined => {
   if (!value) return undefined;
   const trimmed = value.trim();
-  const seconds = /^\d+$/.test(trimmed) ? Number(trimmed) : (Date.parse(trimmed) - now.getTime()) / 1000;
+  // Delta-seconds, or the IMF-fixdate RFC 9110 makes senders use ("Sun, 06 Nov 1994 08:49:37 GMT"):
+  // Date.parse alone reads junk such as "-5" or "1.5" as dates in 2001.
+  const httpDate = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(trimmed);
+  const seconds = /^\d+$/.test(trimmed)
+    ? Number(trimmed)
+    : httpDate
+      ? (Date.parse(trimmed) - now.getTime()) / 1000
+      : Number.NaN;
   if (!Number.isFinite(seconds)) return undefined;
   return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(seconds)));
 };
