@@ -1,0 +1,107 @@
+import { caseRepository } from '#adapters/case-repository.js';
+import { decisionRepository } from '#adapters/decision-repository.js';
+import { deliveryQueue } from '#adapters/delivery-queue.js';
+import { deliveryRepository } from '#adapters/delivery-repository.js';
+import { newDelivery } from '#domain/webhooks/delivery.js';
+import { buildHandler, ReconcileDegradedConfigSchema } from '#handlers/reconcile-degraded.js';
+import { lambdaContext, sqsEvent } from '../fixtures/events.js';
+import { type HandlerResources, handlerResources } from './resources.js';
+
+let resources: HandlerResources;
+let handler: ReturnType<typeof buildHandler>;
+
+beforeAll(async () => {
+  resources = await handlerResources();
+  const { documentClient, sqsClient } = resources;
+  const config = resources.configOf(ReconcileDegradedConfigSchema);
+  const tables = {
+    decisions: config.DECISIONS_TABLE,
+    history: config.HISTORY_TABLE,
+    deliveries: config.DELIVERIES_TABLE,
+  };
+  const cases = caseRepository(documentClient, tables);
+  const decisions = decisionRepository(documentClient, { ...tables, counters: config.COUNTERS_TABLE });
+  const deliveries = deliveryRepository(documentClient, config.DELIVERIES_TABLE);
+  handler = buildHandler({
+    queue: deliveryQueue(sqsClient, { queue: config.DELIVERIES_QUEUE_URL, deadLetter: 'not-bound' }),
+    store: {
+      getDecision: (transactionId) => cases.get(transactionId),
+      putRejection: (message, now) => decisions.putRejection(message, now),
+      leaveLine: (keys, line, ticket) => decisions.leaveLine(keys, line, ticket, AbortSignal.timeout(5000)),
+      applyChange: (record, change, owed) => cases.applyChange(record, change, owed),
+      cancelUnsent: (subject, knownIds, now) => deliveries.cancelUnsent(subject, knownIds, now),
+    },
+  });
+});
+afterAll(() => resources.destroy());
+
+/** What validate queues when storage did not answer within its budget and Toqio was told REJECTED. */
+const degradedAnswer = (transactionId: string, deliveryIds: string[] = []) => ({
+  transactionId,
+  attemptId: crypto.randomUUID(),
+  writeAttempted: true,
+  deliveryIds,
+  answeredAt: new Date().toISOString(),
+  customer: 'Jane Smith',
+  baseAmount: 250.75,
+  currency: 'EUR',
+});
+
+const reconcile = (message: object) => handler(sqsEvent([message]), lambdaContext('reconcileDegraded'));
+
+describe('reconcileDegraded', () => {
+  it('stores the rejection Toqio was told when storage holds nothing for the payment', async () => {
+    const message = degradedAnswer(`tx-${crypto.randomUUID()}`);
+    expect(await reconcile(message)).toEqual({ batchItemFailures: [] });
+    expect(await resources.item('decisions', { transactionId: message.transactionId })).toMatchObject({
+      status: 'REJECTED',
+      reviewStage: 'FINAL',
+      attemptId: message.attemptId,
+      customer: 'Jane Smith',
+      baseAmount: 250.75,
+      reasons: [expect.objectContaining({ rule: 'SERVICE_DEGRADED' })],
+    });
+    // Nothing else to tell Toqio: it was answered REJECTED already.
+    expect(await resources.receive('deliveries')).toEqual([]);
+  });
+
+  it("turns this call's late-committed decision into the rejection, cancels its unsent webhook and sends REJECTED", async () => {
+    const message = degradedAnswer(`tx-${crypto.randomUUID()}`);
+    const owed = newDelivery({
+      target: 'toqio',
+      type: 'TRANSACTION_MONITORING_STATUS_UPDATED',
+      subject: message.transactionId,
+      payload: { transactionId: message.transactionId, status: 'APPROVED' },
+      now: new Date(),
+    });
+    message.deliveryIds = [owed.deliveryId];
+    // The write validate gave up on landed after the answer: an approval, with its outbox.
+    await resources.put('decisions', {
+      transactionId: message.transactionId,
+      status: 'APPROVED',
+      reviewStage: 'FINAL',
+      version: 1,
+      createdAt: message.answeredAt,
+      customer: message.customer,
+      baseAmount: message.baseAmount,
+      reasons: [],
+      attemptId: message.attemptId,
+    });
+    await resources.put('deliveries', { ...owed });
+
+    expect(await reconcile(message)).toEqual({ batchItemFailures: [] });
+
+    expect(await resources.item('decisions', { transactionId: message.transactionId })).toMatchObject({
+      status: 'REJECTED',
+      decidedBy: 'system:degraded',
+      finalReason: 'SERVICE_DEGRADED',
+    });
+    expect(await resources.item('deliveries', { deliveryId: owed.deliveryId })).toMatchObject({ status: 'CANCELLED' });
+    const [queued, ...more] = await resources.receive('deliveries');
+    expect(more).toEqual([]);
+    const statusUpdate = await resources.item('deliveries', { deliveryId: String(queued?.deliveryId) });
+    expect(statusUpdate).toMatchObject({ target: 'toqio', subject: message.transactionId, status: 'QUEUED' });
+    expect(JSON.parse(String(statusUpdate?.payload))).toMatchObject({ status: 'REJECTED', reason: 'SERVICE_DEGRADED' });
+    expect((await resources.history(message.transactionId)).map((entry) => entry.action)).toEqual(['RECONCILED']);
+  });
+});
