@@ -19,6 +19,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { BUNDLING, PROJECT_ROOT } from '#lib/constructs/project-function.js';
 import { FUNCTIONS, type FunctionName, type FunctionSpec } from '#lib/routes.js';
+import { writeRuleSetsAsJson } from '#lib/rule-sets.js';
 import { SECRETS } from '#lib/secrets.js';
 import { stageConfigFromContext } from '#lib/stage-config.js';
 import { TmProxyStack } from '#lib/tm-proxy-stack.js';
@@ -134,6 +135,8 @@ const bundle = async (name: string, entry: string, spec: FunctionSpec | undefine
   // What the bundle carries, module by module: open it in https://esbuild.github.io/analyze/.
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(result.metafile));
   for (const asset of spec?.assets ?? []) cpSync(join(PROJECT_ROOT, asset), join(dir, asset), { recursive: true });
+  // As the construct's afterBundling does: the rule sets also as JSON, read instead of the YAML.
+  if (spec?.assets?.includes('rules')) writeRuleSetsAsJson(join(dir, 'rules'));
   return {
     name,
     dir,

@@ -134,7 +134,7 @@ export const handler = builtOnFirstCall(async () => {
         queue: config.DELIVERIES_QUEUE_URL,
         deadLetter: notBound('deliveries-dlq'),
       }),
-      inboundRules: loadRulesEngine(config.INBOUND_RULES_FILE),
+      inboundRules: await loadRulesEngine(config.INBOUND_RULES_FILE),
       settings: { currency: config.ONEPIPE_CURRENCY, balance: config.TOQIO_INBOUND_BALANCE },
       ...(config.ONEPIPE_CONFIRM_CREDITS && config.ONEPIPE_OUTBOUND_API_KEY && config.ONEPIPE_OUTBOUND_CLIENT_SECRET
         ? {

@@ -3,7 +3,7 @@ import { decisionRepository } from '#adapters/decision-repository.js';
 import { degradedAnswerQueue } from '#adapters/degraded-answer-queue.js';
 import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { providerCheckQueue } from '#adapters/provider-check-queue.js';
-import { guardedScreening } from '#adapters/providers/guarded-screening.js';
+import type { GuardedScreening } from '#adapters/providers/guarded-screening.js';
 import { TransactionSchema } from '#domain/decisions/transaction.js';
 import { validatePayment } from '#domain/decisions/validate-payment.js';
 import type { RulesEngine } from '#domain/rules/engine.js';
@@ -43,7 +43,7 @@ export interface ValidateDeps {
   decisions: ReturnType<typeof decisionRepository>;
   rules: RulesEngine;
   /** The external provider behind its time budget and circuit breaker; absent with TM_PROVIDER=rules. */
-  provider?: ReturnType<typeof guardedScreening> | undefined;
+  provider?: GuardedScreening | undefined;
   approvedPaymentReports: ReturnType<typeof approvedPaymentReports>;
   approvedPaymentNote: ReturnType<typeof approvedPaymentNote>;
   deliveryQueue: DeliveryQueue;
@@ -156,9 +156,10 @@ export const handler = builtOnFirstCall(async () => {
       history: config.HISTORY_TABLE,
       deliveries: config.DELIVERIES_TABLE,
     }),
-    rules: loadRulesEngine(config.RULES_FILE),
+    rules: await loadRulesEngine(config.RULES_FILE),
+    // The circuit breaker (opossum) is loaded only when a provider is configured (not with TM_PROVIDER=rules).
     provider: port
-      ? guardedScreening(port, {
+      ? (await import('#adapters/providers/guarded-screening.js')).guardedScreening(port, {
           timeoutMs: config.PROVIDER_TIMEOUT_MS,
           errorThresholdPercentage: config.PROVIDER_BREAKER_ERROR_PERCENT,
           resetTimeoutMs: config.PROVIDER_BREAKER_RESET_MS,

@@ -35,7 +35,9 @@ export const BUNDLING = {
   banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
   mainFields: ['module', 'main'],
   // The Lambda Node.js 22 runtime carries AWS SDK v3 (also NodejsFunction's default; stated for the bench).
-  externalModules: ['@aws-sdk/*'],
+  // The YAML parser is left out: a bundle carries its rule sets as JSON (lib/rule-sets.ts), so it is
+  // only imported when running from the sources; about 8 ms less to load validate's bundle.
+  externalModules: ['@aws-sdk/*', 'yaml'],
 } as const;
 
 /** Props of a project function: its spec from the route table plus shared environment. */
@@ -93,9 +95,16 @@ export class ProjectFunction extends NodejsFunction {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          // Files read at cold start (the rule sets) travel next to the handler.
+          // Files read at cold start (the rule sets) travel next to the handler; the rule sets
+          // also as JSON, so the function needs no YAML parser at cold start (lib/rule-sets.ts).
           afterBundling: (inputDir: string, outputDir: string) => [
             ...(spec.assets ?? []).map((asset) => `cp -r "${join(inputDir, asset)}" "${join(outputDir, asset)}"`),
+            ...((spec.assets ?? []).includes('rules')
+              ? [
+                  `"${join(inputDir, 'node_modules', '.bin', 'tsx')}" "${join(inputDir, 'scripts', 'rule-sets-json.ts')}" ` +
+                    `"${join(outputDir, 'rules')}"`,
+                ]
+              : []),
             ...(spec.servesUi ? uiBuildCommands(inputDir, join(outputDir, 'ui-dist')) : []),
           ],
         },
