@@ -126,6 +126,7 @@ const bundle = async (name: string, entry: string, spec: FunctionSpec | undefine
     target: BUNDLING.target,
     minify: BUNDLING.minify,
     sourcemap: BUNDLING.sourceMap,
+    sourcesContent: BUNDLING.sourcesContent,
     banner: { js: BUNDLING.banner },
     mainFields: [...BUNDLING.mainFields],
     external: [...BUNDLING.externalModules],
