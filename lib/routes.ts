@@ -1,5 +1,6 @@
 import type { QueueKey } from './queues.js';
 import type { SecretKey } from './secrets.js';
+import type { StageSetting } from './stage-config.js';
 import type { TableKey } from './tables.js';
 
 /** What invokes a function: the HTTP API (routes below), a queue, a schedule, or its Function URL. */
@@ -45,7 +46,44 @@ export interface FunctionSpec {
   reportsRuleSetVersion?: boolean;
   /** The bundle also carries the built web UI (ui-dist/), which this function serves. */
   servesUi?: boolean;
+  /**
+   * The stage settings (lib/stage-config.ts) its configuration schema reads: only these reach its
+   * environment. The infra test checks each list against the function's exported config schema.
+   */
+  settings: readonly StageSetting[];
 }
+
+/** Every function logs at the stage's level and knows its stage. */
+const BASE = ['STAGE', 'LOG_LEVEL'] as const;
+/** Which provider decides and how it is called (its credentials are in the provider secret). */
+const PROVIDER = [
+  'TM_PROVIDER',
+  'TM_PROVIDER_MODE',
+  'HTTP_PROVIDER_CONFIG',
+  'PROVIDER_TIMEOUT_MS',
+  'PROVIDER_FALLBACK',
+  'PROVIDER_BREAKER_ERROR_PERCENT',
+  'PROVIDER_BREAKER_RESET_MS',
+  'PROVIDER_LATE_TIMEOUT_MS',
+  'FLAGRIGHT_API_URL',
+  'FLAGRIGHT_VALIDATE_USERS',
+] as const;
+/** Reporting approved debits to OnePipe (whoever makes a payment final queues the report). */
+const ONEPIPE_REPORTS = [
+  'ONEPIPE_LISTENER_URL',
+  'ONEPIPE_MOCK_MODE',
+  'ONEPIPE_PROVIDER_NAME',
+  'ONEPIPE_CURRENCY',
+] as const;
+/** Taking OnePipe's credits. */
+const ONEPIPE_CREDITS = [
+  'ONEPIPE_CONFIRM_CREDITS',
+  'ONEPIPE_QUERY_URL',
+  'ONEPIPE_ALLOWED_IPS',
+  'TOQIO_INBOUND_BALANCE',
+] as const;
+/** Four-eyes and the time limit of a case. */
+const CASES = ['FOUR_EYES_THRESHOLD', 'PENDING_SLA', 'PENDING_SLA_POLICY', 'PENDING_SLA_WARNING'] as const;
 
 export const FUNCTIONS = {
   validate: {
@@ -57,6 +95,7 @@ export const FUNCTIONS = {
     tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
     queues: { deliveries: 'send', providerChecks: 'send', degradedAnswers: 'send' },
     assets: ['rules'],
+    settings: [...BASE, 'TOQIO_API_KEY_HEADER', 'VALIDATE_BUDGET_MS', 'FAIL_MODE', ...PROVIDER, ...ONEPIPE_REPORTS],
     trigger: { kind: 'http' },
   },
   reconcileDegraded: {
@@ -69,6 +108,7 @@ export const FUNCTIONS = {
     // counters: a payment that waited in its velocity line leaves it when its answer is reconciled.
     tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
     queues: { deliveries: 'send' },
+    settings: BASE,
     trigger: { kind: 'sqs', queue: 'degradedAnswers', batchSize: 5, maxConcurrency: 2, maxBatchingWindowSeconds: 1 },
   },
   providerWebhook: {
@@ -79,6 +119,7 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
     tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
     queues: { deliveries: 'send' },
+    settings: [...BASE, ...CASES, ...PROVIDER, 'PROVIDER_WEBHOOK_TOLERANCE_SECONDS', ...ONEPIPE_REPORTS],
     trigger: { kind: 'http' },
   },
   providerRecheck: {
@@ -88,6 +129,7 @@ export const FUNCTIONS = {
     memoryMb: 512,
     timeoutSeconds: 15,
     tables: { decisions: 'readWrite', history: 'append' },
+    settings: [...BASE, ...PROVIDER],
     trigger: { kind: 'sqs', queue: 'providerChecks', batchSize: 5, maxConcurrency: 2, maxBatchingWindowSeconds: 1 },
   },
   onepipeNotifications: {
@@ -100,6 +142,7 @@ export const FUNCTIONS = {
     tables: { notifications: 'readWrite', mappings: 'read', deliveries: 'readWrite', decisions: 'readWrite' },
     queues: { deliveries: 'send' },
     assets: ['rules'],
+    settings: [...BASE, ...ONEPIPE_REPORTS, ...ONEPIPE_CREDITS],
     trigger: { kind: 'http' },
   },
   health: {
@@ -110,6 +153,7 @@ export const FUNCTIONS = {
     timeoutSeconds: 5,
     tables: { decisions: 'read' },
     reportsRuleSetVersion: true,
+    settings: BASE,
     trigger: { kind: 'http' },
   },
   deliver: {
@@ -121,6 +165,14 @@ export const FUNCTIONS = {
     timeoutSeconds: 15,
     tables: { deliveries: 'readWrite', history: 'append' },
     queues: { deliveries: 'sendWithDlq' },
+    settings: [
+      ...BASE,
+      'TOQIO_WEBHOOK_BASE_URL',
+      'TOQIO_API_KEY_HEADER',
+      ...ONEPIPE_REPORTS,
+      'DELIVERY_RETRY_DELAYS',
+      'DELIVERY_TIMEOUT_MS',
+    ],
     trigger: { kind: 'sqs', queue: 'deliveries', batchSize: 5, maxConcurrency: 5, maxBatchingWindowSeconds: 1 },
   },
   sweeper: {
@@ -131,6 +183,7 @@ export const FUNCTIONS = {
     timeoutSeconds: 60,
     tables: { deliveries: 'readWrite' },
     queues: { deliveries: 'send' },
+    settings: BASE,
     trigger: { kind: 'schedule', everyMinutes: 1 },
   },
   admin: {
@@ -150,6 +203,15 @@ export const FUNCTIONS = {
     },
     queues: { deliveries: 'send' },
     servesUi: true,
+    settings: [
+      ...BASE,
+      ...CASES,
+      'TM_PROVIDER',
+      'TM_PROVIDER_MODE',
+      'HTTP_PROVIDER_CONFIG',
+      ...ONEPIPE_REPORTS,
+      ...ONEPIPE_CREDITS,
+    ],
     trigger: { kind: 'functionUrl' },
   },
   expireCases: {
@@ -160,6 +222,7 @@ export const FUNCTIONS = {
     timeoutSeconds: 60,
     tables: { decisions: 'readWrite', deliveries: 'readWrite', history: 'append' },
     queues: { deliveries: 'send' },
+    settings: [...BASE, ...CASES, ...ONEPIPE_REPORTS],
     trigger: { kind: 'schedule', everyMinutes: 1 },
   },
 } as const satisfies Record<string, FunctionSpec>;

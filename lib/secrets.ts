@@ -59,9 +59,11 @@ export const SECRETS = {
   provider: {
     id: 'ProviderSecret',
     envVar: 'PROVIDER_SECRET_ARN',
-    fields: ['FLAGRIGHT_API_KEY', 'FLAGRIGHT_WEBHOOK_SECRET', 'HTTP_PROVIDER_CONFIG', 'PROVIDER_WEBHOOK_SECRET'],
+    fields: ['FLAGRIGHT_API_KEY', 'FLAGRIGHT_WEBHOOK_SECRET', 'HTTP_PROVIDER_KEY', 'PROVIDER_WEBHOOK_SECRET'],
     required: [],
-    description: "The monitoring provider's API key, webhook secrets and HTTP provider configuration",
+    // The HTTP provider's mapping is stage configuration (HTTP_PROVIDER_CONFIG); only its key is secret.
+    description:
+      "The monitoring provider's API keys (Flagright, or the HTTP provider's key or HMAC secret) and webhook secrets",
   },
 } as const satisfies Record<string, SecretSpec>;
 

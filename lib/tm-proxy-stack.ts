@@ -14,7 +14,7 @@ import { QUEUES, type QueueKey } from './queues.js';
 import { FUNCTIONS, type FunctionName, type FunctionSpec, ROUTES, type TableAccess, type Trigger } from './routes.js';
 import { shippedRuleSetVersion } from './rule-sets.js';
 import { SECRETS, type SecretKey, type SecretSpec } from './secrets.js';
-import { durationSeconds, type StageConfig } from './stage-config.js';
+import { durationSeconds, type StageConfig, stageEnvironment } from './stage-config.js';
 import { TABLES, type TableKey } from './tables.js';
 
 /** The version of the rule set validate ships with (health reports it without compiling rules). */
@@ -58,21 +58,18 @@ export class TmProxyStack extends Stack {
       secrets[key] = secret;
     }
 
-    const environment = {
-      STAGE: config.stage,
-      TOQIO_WEBHOOK_BASE_URL: config.toqioWebhookBaseUrl,
-      TOQIO_API_KEY_HEADER: config.toqioApiKeyHeader,
-      VALIDATE_BUDGET_MS: String(config.validateBudgetMs),
-      FOUR_EYES_THRESHOLD: String(config.fourEyesThreshold),
-      PENDING_SLA: config.pendingSla,
-      PENDING_SLA_POLICY: config.pendingSlaPolicy,
-      LOG_LEVEL: config.logLevel,
-    };
+    // Each function gets only the settings its configuration schema reads (the route table's `settings`).
+    const stageSettings = stageEnvironment(config);
     const functions = {} as Record<FunctionName, ProjectFunction>;
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
       const fn = new ProjectFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, {
         spec,
-        environment,
+        environment: Object.fromEntries(
+          (spec as FunctionSpec).settings.flatMap((name) => {
+            const value = stageSettings[name];
+            return value === undefined ? [] : [[name, value]];
+          }),
+        ),
         // validate keeps its own share of the account's concurrency; admin can never take more than its cap.
         ...(name === 'validate' ? { reservedConcurrentExecutions: config.validateReservedConcurrency } : {}),
         ...(name === 'admin' ? { reservedConcurrentExecutions: config.adminMaxConcurrency } : {}),

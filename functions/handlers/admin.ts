@@ -9,7 +9,7 @@ import { builtOnFirstCall, documentClientFor, functionConfig, sqsClientFor } fro
 import { configSchema } from '#shared/config.js';
 import { BadRequestError } from '#shared/errors.js';
 import { httpHandler, json } from '#shared/http.js';
-import { providerPortFor } from '#shared/provider.js';
+import { providerNameFor } from '#shared/provider.js';
 import { staticFiles } from '#shared/static-files.js';
 import { caseOperations } from './admin/cases.js';
 import { deliveryOperations } from './admin/deliveries.js';
@@ -25,7 +25,7 @@ export const buildHandler = (deps: AdminDeps) => {
     providerReport: async ({ query }) => {
       const since = query.since ? new Date(query.since) : new Date(Date.now() - 7 * 86_400_000);
       if (Number.isNaN(since.getTime())) throw new BadRequestError('since must be a date', 'VALIDATION_FAILED');
-      const name = deps.providerPort?.name;
+      const name = deps.providerName;
       if (!name)
         return json(200, {
           provider: null,
@@ -75,7 +75,8 @@ export const handler = builtOnFirstCall(async () => {
       settings: { currency: config.ONEPIPE_CURRENCY, balance: config.TOQIO_INBOUND_BALANCE },
       onPublishError: logPublishError,
     },
-    providerPort: providerPortFor(config),
+    // Named from the settings: the admin function holds none of the provider's credentials.
+    providerName: providerNameFor(config),
     guard: signInThrottle(documentClient, config.COUNTERS_TABLE, {
       maxFailures: config.ADMIN_SIGNIN_MAX_FAILURES,
       windowSeconds: config.ADMIN_SIGNIN_WINDOW_SECONDS,

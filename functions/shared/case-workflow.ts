@@ -8,7 +8,7 @@ import type { NormalisedTransaction } from '#domain/decisions/transaction.js';
 import { debitReportDelivery, unreportedPaymentNote } from '#domain/onepipe/messages.js';
 import type { Delivery } from '#domain/webhooks/delivery.js';
 import { notBound } from './cold-start.js';
-import { type ConfigOf, onepipeOutboundConfig, queuesConfig, tablesConfig } from './config.js';
+import { type ConfigOf, onepipeReportsConfig, queuesConfig, tablesConfig } from './config.js';
 import { logger } from './logger.js';
 
 /**
@@ -18,7 +18,7 @@ import { logger } from './logger.js';
 export const caseWorkflowConfig = {
   ...tablesConfig('decisions', 'history', 'deliveries'),
   ...queuesConfig('deliveries'),
-  ...onepipeOutboundConfig,
+  ...onepipeReportsConfig,
 };
 export type CaseWorkflowConfig = ConfigOf<typeof caseWorkflowConfig>;
 
@@ -31,7 +31,7 @@ export const logPublishError = (deliveryId: string, error: unknown) =>
  * payments in OnePipe's currency are reported (a USD amount is not kobo); the rest are logged.
  */
 export const approvedPaymentReports =
-  (config: ConfigOf<typeof onepipeOutboundConfig>) =>
+  (config: ConfigOf<typeof onepipeReportsConfig>) =>
   (transaction: NormalisedTransaction, now: Date): Delivery[] => {
     if (!config.ONEPIPE_LISTENER_URL) return [];
     const report = debitReportDelivery(
@@ -40,7 +40,7 @@ export const approvedPaymentReports =
         providerName: config.ONEPIPE_PROVIDER_NAME,
         mockMode: config.ONEPIPE_MOCK_MODE,
         currency: config.ONEPIPE_CURRENCY,
-        outboundSecret: config.ONEPIPE_OUTBOUND_CLIENT_SECRET ?? '',
+        // No outbound secret here: the deliver function tags the request_ref before signing.
       },
       now,
     );
@@ -54,7 +54,7 @@ export const approvedPaymentReports =
 
 /** What the case of an approved payment says about its OnePipe report (only when none is sent). */
 export const approvedPaymentNote =
-  (config: ConfigOf<typeof onepipeOutboundConfig>) =>
+  (config: ConfigOf<typeof onepipeReportsConfig>) =>
   (transaction: NormalisedTransaction): string | undefined =>
     config.ONEPIPE_LISTENER_URL && transaction.currency !== config.ONEPIPE_CURRENCY
       ? unreportedPaymentNote(transaction, config.ONEPIPE_CURRENCY)

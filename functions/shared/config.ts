@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import * as z from 'zod';
-import { HttpProviderConfigSchema } from '#domain/providers/http-mapping.js';
+import { HttpProviderSettingsSchema } from '#domain/providers/http-mapping.js';
 import { QUEUES, type QueueKey } from '#lib/queues.js';
 import { FUNCTIONS } from '#lib/routes.js';
 import { SECRETS, type SecretKey } from '#lib/secrets.js';
@@ -117,7 +117,7 @@ export const deadLetterQueuesConfig = <K extends QueueKey>(...keys: K[]) =>
 
 /** What Toqio calls us with (validate). */
 export const toqioApiKeyConfig = {
-  /** Required wherever the toqio secret is bound (and always locally); see heldSecrets. */
+  /** Required wherever the toqio secret is bound (and always locally); see crossChecks. */
   TOQIO_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The key being rotated out: still accepted from Toqio until it is removed (never sent). */
   TOQIO_API_KEY_PREVIOUS: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -170,11 +170,8 @@ export const sweeperConfig = {
   SWEEPER_STALE_AFTER_SECONDS: positiveInt(60),
 };
 
-/** Our own calls to OnePipe: debit reports of approved payments, and credit queries. */
-export const onepipeOutboundConfig = {
-  /** What we sign our own calls to OnePipe with (debit reports, queries): never accepted inbound. */
-  ONEPIPE_OUTBOUND_CLIENT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-  ONEPIPE_OUTBOUND_API_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
+/** Which approved payments are reported to OnePipe, and how: what queues a report needs (no secret). */
+export const onepipeReportsConfig = {
   ONEPIPE_LISTENER_URL: z.url().optional(),
   /** `auth.auth_provider` in the debit reports we send OnePipe. */
   ONEPIPE_PROVIDER_NAME: z.string().min(1).default('TmProxy'),
@@ -185,6 +182,14 @@ export const onepipeOutboundConfig = {
     .string()
     .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
     .default('NGN'),
+};
+
+/** Our own calls to OnePipe: debit reports of approved payments, and credit queries, signed. */
+export const onepipeOutboundConfig = {
+  /** What we sign our own calls to OnePipe with (debit reports, queries): never accepted inbound. */
+  ONEPIPE_OUTBOUND_CLIENT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  ONEPIPE_OUTBOUND_API_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
+  ...onepipeReportsConfig,
 };
 
 /** OnePipe's notifications (and, with them, the inbound rules). */
@@ -204,18 +209,15 @@ export const onepipeInboundConfig = {
   INBOUND_RULES_FILE: z.string().default('rules/inbound.yaml'),
 };
 
-/** Who decides besides the rules, and how it is called. */
-export const providerConfig = {
+/**
+ * Which provider decides and how, without its credentials: what the admin function's provider
+ * report names, and what every function calling the provider shares.
+ */
+export const providerIdentityConfig = {
   /** Who decides: the built-in rules, a generic HTTP provider, or Flagright. */
   TM_PROVIDER: z.enum(['rules', 'http', 'flagright']).default('rules'),
   TM_PROVIDER_MODE: z.enum(['primary', 'both', 'shadow']).default('primary'),
-  PROVIDER_TIMEOUT_MS: positiveInt(1500).pipe(z.number().max(10_000)),
-  /** What a payment gets when the provider times out, fails or answers something unreadable. */
-  PROVIDER_FALLBACK: z.enum(['PENDING', 'REJECTED', 'APPROVED']).default('PENDING'),
-  PROVIDER_BREAKER_ERROR_PERCENT: positiveInt(50).pipe(z.number().max(100)),
-  PROVIDER_BREAKER_RESET_MS: positiveInt(30_000),
-  /** A late answer (after a timeout) is fetched again in the background with this timeout. */
-  PROVIDER_LATE_TIMEOUT_MS: positiveInt(10_000),
+  /** The generic provider's mapping (JSON; not secret): its credential is HTTP_PROVIDER_KEY. */
   HTTP_PROVIDER_CONFIG: z
     .string()
     .transform((value, ctx) => {
@@ -226,8 +228,22 @@ export const providerConfig = {
         return z.NEVER;
       }
     })
-    .pipe(HttpProviderConfigSchema)
+    .pipe(HttpProviderSettingsSchema)
     .optional(),
+};
+
+/** Who decides besides the rules, and how it is called. */
+export const providerConfig = {
+  ...providerIdentityConfig,
+  PROVIDER_TIMEOUT_MS: positiveInt(1500).pipe(z.number().max(10_000)),
+  /** What a payment gets when the provider times out, fails or answers something unreadable. */
+  PROVIDER_FALLBACK: z.enum(['PENDING', 'REJECTED', 'APPROVED']).default('PENDING'),
+  PROVIDER_BREAKER_ERROR_PERCENT: positiveInt(50).pipe(z.number().max(100)),
+  PROVIDER_BREAKER_RESET_MS: positiveInt(30_000),
+  /** A late answer (after a timeout) is fetched again in the background with this timeout. */
+  PROVIDER_LATE_TIMEOUT_MS: positiveInt(10_000),
+  /** The generic provider's API key or HMAC secret (as its HTTP_PROVIDER_CONFIG auth type says). */
+  HTTP_PROVIDER_KEY: z.string().min(8).optional(),
   FLAGRIGHT_API_URL: z.url().optional(),
   FLAGRIGHT_API_KEY: z.string().min(8).optional(),
   /** Let Flagright check that originUserId / destinationUserId exist (only when users are synced to it). */
@@ -305,21 +321,22 @@ const DELIVER_HEADROOM_MS = 5000;
 
 /**
  * The secrets this process holds: in AWS, those whose ARN variable is set (each function is bound
- * to its own); locally, where values come straight from the environment, the Toqio key is required.
+ * to its own); locally (none bound), values come straight from the environment.
  */
-const heldSecrets = (env: Record<string, string | undefined>): SecretKey[] => {
-  const bound = (Object.keys(SECRETS) as SecretKey[]).filter((key) => env[SECRETS[key].envVar]);
-  return bound.length > 0 ? bound : ['toqio'];
-};
+const boundSecrets = (env: Record<string, string | undefined>): SecretKey[] =>
+  (Object.keys(SECRETS) as SecretKey[]).filter((key) => env[SECRETS[key].envVar]);
 
 /**
  * Settings that only make sense together, checked after the fields themselves. A function's
  * configuration holds only its own pieces, so each check applies where its fields are present,
  * and a held secret's fields are required only where the function reads them.
  */
-const crossChecks = (config: Partial<Config>, held: readonly SecretKey[], fields: readonly string[]): string[] => {
+const crossChecks = (config: Partial<Config>, bound: readonly SecretKey[], fields: readonly string[]): string[] => {
   const problems: string[] = [];
-  for (const key of held) {
+  // Locally (nothing bound) every value comes from the environment, and the Toqio key is required.
+  const holds = (key: SecretKey) => (bound.length === 0 ? key === 'toqio' : bound.includes(key));
+  const local = bound.length === 0;
+  for (const key of (Object.keys(SECRETS) as SecretKey[]).filter(holds)) {
     for (const name of SECRETS[key].required) {
       if (fields.includes(name) && config[name as keyof Config] === undefined)
         problems.push(`${name}: is required (fill the ${key} secret)`);
@@ -350,11 +367,27 @@ const crossChecks = (config: Partial<Config>, held: readonly SecretKey[], fields
   }
   if (config.TM_PROVIDER === 'http' && !config.HTTP_PROVIDER_CONFIG)
     problems.push('HTTP_PROVIDER_CONFIG: is required when TM_PROVIDER=http');
-  if (config.TM_PROVIDER === 'flagright' && (!config.FLAGRIGHT_API_URL || !config.FLAGRIGHT_API_KEY)) {
-    problems.push('FLAGRIGHT_API_URL / FLAGRIGHT_API_KEY: are required when TM_PROVIDER=flagright');
+  // The credentials are required only where the function calls the provider (it has their fields).
+  const httpAuth = config.HTTP_PROVIDER_CONFIG?.auth;
+  if (
+    config.TM_PROVIDER === 'http' &&
+    fields.includes('HTTP_PROVIDER_KEY') &&
+    httpAuth &&
+    !(httpAuth.type === 'apiKey' ? httpAuth.key : httpAuth.secret) &&
+    !config.HTTP_PROVIDER_KEY
+  ) {
+    problems.push('HTTP_PROVIDER_KEY: is required when TM_PROVIDER=http (fill the provider secret)');
+  }
+  if (config.TM_PROVIDER === 'flagright' && fields.includes('FLAGRIGHT_API_URL') && !config.FLAGRIGHT_API_URL) {
+    problems.push('FLAGRIGHT_API_URL: is required when TM_PROVIDER=flagright');
+  }
+  if (config.TM_PROVIDER === 'flagright' && fields.includes('FLAGRIGHT_API_KEY') && !config.FLAGRIGHT_API_KEY) {
+    problems.push('FLAGRIGHT_API_KEY: is required when TM_PROVIDER=flagright (fill the provider secret)');
   }
   const outbound = config.ONEPIPE_OUTBOUND_CLIENT_SECRET && config.ONEPIPE_OUTBOUND_API_KEY;
-  if ((config.ONEPIPE_LISTENER_URL || config.ONEPIPE_CONFIRM_CREDITS) && !outbound) {
+  // Only a function holding the outbound secret signs with it (validate only queues the reports).
+  const signsOutbound = fields.includes('ONEPIPE_OUTBOUND_CLIENT_SECRET') && (local || holds('onepipeOutbound'));
+  if (signsOutbound && (config.ONEPIPE_LISTENER_URL || config.ONEPIPE_CONFIRM_CREDITS) && !outbound) {
     problems.push(
       'ONEPIPE_OUTBOUND_CLIENT_SECRET / ONEPIPE_OUTBOUND_API_KEY: are required when ONEPIPE_LISTENER_URL or ONEPIPE_CONFIRM_CREDITS is set',
     );
@@ -393,11 +426,25 @@ export const parseConfigWith = <S extends z.ZodObject>(
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = schema.safeParse(present);
   const problems = result.success
-    ? crossChecks(result.data as Partial<Config>, heldSecrets(present), Object.keys(schema.shape))
+    ? crossChecks(result.data as Partial<Config>, boundSecrets(present), Object.keys(schema.shape))
     : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   if (!result.success || problems.length > 0)
     throw new ConfigError(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return result.data;
+};
+
+/**
+ * Checks the plain settings a stage gives the functions (lib/stage-config.ts) with the very pieces
+ * the functions parse them with, and the cross-checks that need no secret; every problem, by
+ * variable. Unset settings take the functions' defaults, so a check against a default applies too.
+ */
+export const settingsProblems = (names: readonly string[], env: Record<string, string>): string[] => {
+  const shape = ConfigSchema.shape as Record<string, z.ZodType>;
+  const schema = z.object(Object.fromEntries(names.map((name) => [name, shape[name] ?? z.never()])));
+  const result = schema.safeParse(env);
+  return result.success
+    ? crossChecks(result.data as Partial<Config>, ['toqio'], names)
+    : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
 };
 
 /** Parses every variable of every function (the local stack checks this at start). */
@@ -421,7 +468,8 @@ export const loadConfig = async <S extends z.ZodObject>(
   for (const [index, spec] of bound.entries()) {
     for (const name of spec.fields) {
       const value = values[index]?.[name];
-      if (typeof value === 'string') env[name] = value;
+      // An empty field (as the stack creates them) leaves the variable as the environment has it.
+      if (typeof value === 'string' && value !== '') env[name] = value;
     }
   }
   return parseConfigWith(schema, env);

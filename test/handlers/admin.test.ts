@@ -41,7 +41,7 @@ beforeAll(async () => {
       settings: { currency: config.ONEPIPE_CURRENCY, balance: config.TOQIO_INBOUND_BALANCE },
       onPublishError: logPublishError,
     },
-    providerPort: undefined,
+    providerName: undefined,
     guard: signInThrottle(documentClient, config.COUNTERS_TABLE, {
       maxFailures: config.ADMIN_SIGNIN_MAX_FAILURES,
       windowSeconds: config.ADMIN_SIGNIN_WINDOW_SECONDS,

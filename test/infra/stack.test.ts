@@ -135,13 +135,21 @@ describe('TmProxyStack', () => {
 
   it('wires table names, the secret and the stage settings into the environment', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: FUNCTIONS.validate.description,
       Environment: {
         Variables: Match.objectLike({
           DECISIONS_TABLE: { Ref: Match.stringLikeRegexp('Decisions') },
           COUNTERS_TABLE: { Ref: Match.stringLikeRegexp('Counters') },
           TOQIO_SECRET_ARN: { Ref: Match.stringLikeRegexp('ToqioSecret') },
-          TOQIO_WEBHOOK_BASE_URL: 'https://core.sandbox.toq.io/webhooks/integration/acme',
           VALIDATE_BUDGET_MS: '2000',
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: FUNCTIONS.deliver.description,
+      Environment: {
+        Variables: Match.objectLike({
+          TOQIO_WEBHOOK_BASE_URL: 'https://core.sandbox.toq.io/webhooks/integration/acme',
         }),
       },
     });

@@ -87,3 +87,46 @@ describe('configuration', () => {
     expect(parseConfig({ ...valid, DELIVERY_RETRY_DELAYS: '1, 1,2' }).DELIVERY_RETRY_DELAYS).toEqual([1, 1, 2]);
   });
 });
+
+describe('the provider report without the provider secret', () => {
+  it('names the provider from the settings alone, as its decisions are recorded', async () => {
+    const { providerNameFor } = await import('../../functions/shared/provider.js');
+    const { AdminConfigSchema } = await import('../../functions/handlers/admin.js');
+    const { parseConfigWith } = await import('../../functions/shared/config.js');
+    const mapping = {
+      name: 'acme-tm',
+      url: 'https://tm.example.com/screen',
+      auth: { type: 'apiKey' },
+      request: { amount: 'tx.baseAmount' },
+      response: { statusPath: 'decision', statusMap: { OK: 'APPROVED' } },
+    };
+    const adminEnv = {
+      ...valid,
+      ADMIN_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin',
+      ADMIN_TOKENS: 'ana:analyst:analyst-token-0000000001',
+    };
+    const http = parseConfigWith(AdminConfigSchema, {
+      ...adminEnv,
+      TM_PROVIDER: 'http',
+      HTTP_PROVIDER_CONFIG: JSON.stringify(mapping),
+    });
+    expect(providerNameFor(http)).toBe('acme-tm');
+    // Flagright's key is in the provider secret, which the admin function does not hold.
+    expect(providerNameFor(parseConfigWith(AdminConfigSchema, { ...adminEnv, TM_PROVIDER: 'flagright' }))).toBe(
+      'flagright',
+    );
+    expect(providerNameFor(parseConfigWith(AdminConfigSchema, adminEnv))).toBeUndefined();
+  });
+
+  it('requires the HTTP provider key where the provider is called, from the secret or inline', () => {
+    const mapping = {
+      url: 'https://tm.example.com/screen',
+      auth: { type: 'hmac' },
+      request: {},
+      response: { statusPath: 'decision', statusMap: { OK: 'APPROVED' } },
+    };
+    const env = { ...valid, TM_PROVIDER: 'http', HTTP_PROVIDER_CONFIG: JSON.stringify(mapping) };
+    expect(() => parseConfig(env)).toThrow(/HTTP_PROVIDER_KEY: is required when TM_PROVIDER=http/);
+    expect(parseConfig({ ...env, HTTP_PROVIDER_KEY: 'hmac-secret-of-16-chars' }).HTTP_PROVIDER_KEY).toBeDefined();
+  });
+});

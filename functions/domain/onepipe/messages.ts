@@ -113,6 +113,16 @@ export const ourRequestRef = (outboundSecret: string): string => {
   return `${random}${refTag(random, outboundSecret)}`;
 };
 
+/**
+ * The request_ref with the tag of this outbound secret, keeping its random part: the same ref
+ * each time, so every retry of a report carries one request_ref. The deliver function tags the
+ * reports that functions without the outbound secret queued (validate, case decisions).
+ */
+export const tagRequestRef = (requestRef: string, outboundSecret: string): string =>
+  /^[0-9a-f]{32}$/.test(requestRef)
+    ? `${requestRef.slice(0, 24)}${refTag(requestRef.slice(0, 24), outboundSecret)}`
+    : requestRef;
+
 export const isOurRequestRef = (requestRef: string, outboundSecret: string | undefined): boolean => {
   if (!outboundSecret || !/^[0-9a-f]{32}$/.test(requestRef)) return false;
   return refTag(requestRef.slice(0, 24), outboundSecret) === requestRef.slice(24);
@@ -181,8 +191,11 @@ export interface DebitReportSettings {
   mockMode: 'live' | 'inspect';
   /** The only currency OnePipe handles (ONEPIPE_CURRENCY): amounts are its minor units (kobo). */
   currency: string;
-  /** Tags our request_refs so a replay of them is recognised inbound. */
-  outboundSecret: string;
+  /**
+   * Tags our request_refs so a replay of them is recognised inbound. Absent where the report is
+   * queued by a function without the outbound secret: the deliver function tags it before signing.
+   */
+  outboundSecret?: string | undefined;
 }
 
 /**
@@ -197,7 +210,7 @@ export const debitNotification = (transaction: NormalisedTransaction, settings: 
   const amount = majorToMinor(transaction.amount, currency);
   if (amount === undefined || amount <= 0) return undefined;
   return {
-    request_ref: ourRequestRef(settings.outboundSecret),
+    request_ref: ourRequestRef(settings.outboundSecret ?? ''),
     request_type: 'transaction_notification',
     auth: { type: null, secure: null, auth_provider: settings.providerName, route_mode: null },
     transaction: {

@@ -8,16 +8,12 @@ import { lookupOwn, type ProviderStatus, ProviderUnreadableError, type ProviderV
  *   transaction), `payload.<path>` (Toqio's body) or `=<literal>`;
  * - response: where the verdict is and how the provider's words map to ours.
  */
-export const HttpProviderConfigSchema = z.strictObject({
+const httpProviderMapping = {
   name: z
     .string()
     .regex(/^[a-z0-9-]+$/)
     .default('http'),
   url: z.url(),
-  auth: z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('apiKey'), header: z.string().default('x-api-key'), key: z.string().min(8) }),
-    z.strictObject({ type: z.literal('hmac'), header: z.string().default('x-signature'), secret: z.string().min(16) }),
-  ]),
   request: z.record(z.string(), z.string().regex(/^(tx\.|payload\.|=)/, 'must start with tx., payload. or =')),
   response: z.strictObject({
     statusPath: z.string().min(1),
@@ -28,7 +24,51 @@ export const HttpProviderConfigSchema = z.strictObject({
     ruleField: z.string().default('rule'),
     descriptionField: z.string().default('description'),
   }),
+};
+
+export const HttpProviderConfigSchema = z.strictObject({
+  ...httpProviderMapping,
+  auth: z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('apiKey'), header: z.string().default('x-api-key'), key: z.string().min(8) }),
+    z.strictObject({ type: z.literal('hmac'), header: z.string().default('x-signature'), secret: z.string().min(16) }),
+  ]),
 });
+
+/**
+ * The same configuration with its credential optional: the mapping is not secret (it is stage
+ * configuration, HTTP_PROVIDER_CONFIG), the API key or HMAC secret comes from the provider secret
+ * (HTTP_PROVIDER_KEY). Locally the key may still sit inline.
+ */
+export const HttpProviderSettingsSchema = z.strictObject({
+  ...httpProviderMapping,
+  auth: z.discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('apiKey'),
+      header: z.string().default('x-api-key'),
+      key: z.string().min(8).optional(),
+    }),
+    z.strictObject({
+      type: z.literal('hmac'),
+      header: z.string().default('x-signature'),
+      secret: z.string().min(16).optional(),
+    }),
+  ]),
+});
+export type HttpProviderSettings = z.infer<typeof HttpProviderSettingsSchema>;
+
+/** The full configuration from the settings and the credential; undefined when there is none. */
+export const withProviderKey = (
+  settings: HttpProviderSettings,
+  key: string | undefined,
+): HttpProviderConfig | undefined => {
+  const { auth } = settings;
+  if (auth.type === 'apiKey') {
+    const value = auth.key ?? key;
+    return value ? { ...settings, auth: { ...auth, key: value } } : undefined;
+  }
+  const value = auth.secret ?? key;
+  return value ? { ...settings, auth: { ...auth, secret: value } } : undefined;
+};
 export type HttpProviderConfig = z.infer<typeof HttpProviderConfigSchema>;
 
 export const readPath = (source: unknown, path: string): unknown =>

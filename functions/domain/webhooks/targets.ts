@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import { onepipeSignature } from '../onepipe/messages.js';
+import { onepipeSignature, tagRequestRef } from '../onepipe/messages.js';
 import type { Delivery, DeliveryTarget } from './delivery.js';
 
 /** Partner settings the registry needs; secrets arrive from configuration, never from a record. */
@@ -20,7 +20,11 @@ export class TargetNotConfiguredError extends Error {
   override name = 'TargetNotConfiguredError';
 }
 
-type TargetBuilder = (delivery: Delivery, settings: TargetSettings) => Omit<OutboundRequest, 'body'>;
+/** A target may rewrite the body (OnePipe: the request_ref tagged with the outbound secret). */
+type TargetBuilder = (
+  delivery: Delivery,
+  settings: TargetSettings,
+) => Omit<OutboundRequest, 'body'> & { body?: string };
 
 /** The one registry of where each partner's webhooks go and how they are authenticated. */
 const TARGETS: Record<DeliveryTarget, TargetBuilder> = {
@@ -32,10 +36,14 @@ const TARGETS: Record<DeliveryTarget, TargetBuilder> = {
     if (!onepipe?.listenerUrl || !onepipe.apiKey || !onepipe.clientSecret) {
       throw new TargetNotConfiguredError('OnePipe listener URL, API key and client secret must all be configured');
     }
-    const { request_ref: requestRef } = JSON.parse(delivery.payload) as { request_ref?: string };
-    if (!requestRef) throw new TargetNotConfiguredError('OnePipe payload has no request_ref');
+    const payload = JSON.parse(delivery.payload) as { request_ref?: string };
+    if (!payload.request_ref) throw new TargetNotConfiguredError('OnePipe payload has no request_ref');
+    // Queued by a function that does not hold the outbound secret: tagged here, the same on every attempt.
+    const requestRef = tagRequestRef(payload.request_ref, onepipe.clientSecret);
     return {
       url: onepipe.listenerUrl,
+      body:
+        requestRef === payload.request_ref ? delivery.payload : JSON.stringify({ ...payload, request_ref: requestRef }),
       headers: {
         authorization: `Bearer ${onepipe.apiKey}`,
         signature: onepipeSignature(requestRef, onepipe.clientSecret),
@@ -49,7 +57,7 @@ const TARGETS: Record<DeliveryTarget, TargetBuilder> = {
  * (Standard Webhooks naming) so receivers can drop duplicates.
  */
 export const buildRequest = (delivery: Delivery, settings: TargetSettings, now: Date): OutboundRequest => {
-  const target = TARGETS[delivery.target](delivery, settings);
+  const { body = delivery.payload, ...target } = TARGETS[delivery.target](delivery, settings);
   const timestamp = String(Math.floor(now.getTime() / 1000));
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -61,7 +69,7 @@ export const buildRequest = (delivery: Delivery, settings: TargetSettings, now: 
   if (settings.signingSecret) {
     // The key is the secret's UTF-8 bytes (format 'raw'): ours is not a whsec_ base64 secret, and receivers already verify so.
     const signer = new Webhook(new TextEncoder().encode(settings.signingSecret), { format: 'raw' });
-    headers['webhook-signature'] = signer.sign(delivery.deliveryId, now, delivery.payload);
+    headers['webhook-signature'] = signer.sign(delivery.deliveryId, now, body);
   }
-  return { url: target.url, headers, body: delivery.payload };
+  return { url: target.url, headers, body };
 };

@@ -3,7 +3,6 @@ import type { deliveryRepository } from '#adapters/delivery-repository.js';
 import type { onepipeRepository } from '#adapters/onepipe-repository.js';
 import type { signInThrottle } from '#adapters/sign-in-throttle.js';
 import type { NotificationDeps } from '#domain/onepipe/notifications.js';
-import type { ProviderPort } from '#domain/providers/verdicts.js';
 import type { DeliveryQueue } from '#domain/webhooks/send-attempt.js';
 import { type caseWorkflow, caseWorkflowConfig } from '#shared/case-workflow.js';
 import {
@@ -11,7 +10,7 @@ import {
   type ConfigOf,
   casesConfig,
   onepipeInboundConfig,
-  providerConfig,
+  providerIdentityConfig,
   queuesConfig,
   tablesConfig,
 } from '#shared/config.js';
@@ -23,7 +22,7 @@ export const adminShape = {
   ...queuesConfig('deliveries'),
   ...adminConfig,
   ...casesConfig,
-  ...providerConfig,
+  ...providerIdentityConfig,
   ...onepipeInboundConfig,
 };
 
@@ -37,8 +36,8 @@ export interface AdminDeps {
   onepipe: ReturnType<typeof onepipeRepository>;
   /** Registering parked credits of a newly mapped account (no rules are evaluated there). */
   notificationDeps: Omit<NotificationDeps, 'inboundRules' | 'confirmCredit'>;
-  /** Only its name is used: the provider report. */
-  providerPort: ProviderPort | undefined;
+  /** The name the provider's decisions are recorded under (the provider report); absent with TM_PROVIDER=rules. */
+  providerName: string | undefined;
   /** Failed sign-ins per source address. */
   guard: ReturnType<typeof signInThrottle>;
 }
