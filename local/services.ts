@@ -3,6 +3,8 @@
  * Prints one JSON line with the endpoints, then runs until SIGTERM, SIGINT, or its stdin closes
  * (so the services die with the process that started them, and no Java is left behind).
  */
+// First: turns off the AWS SDK's Node.js version warning before any SDK client exists.
+import './sdk-notices.js';
 import { startDynamoDbLocal } from './dynamodb.js';
 import { freePort } from './ports.js';
 import { startLocalSqs } from './sqs.js';

@@ -2,6 +2,8 @@
  * `npm start`: the whole system on this machine. `npm start -- --fresh` starts with empty tables.
  * Ctrl-C stops the gateway, fauxqs and the DynamoDB Local Java process.
  */
+// First: turns off the AWS SDK's Node.js version warning before any SDK client exists.
+import './sdk-notices.js';
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseConfig } from '#shared/config.js';
 import { startLocalStack } from './stack.js';
@@ -55,18 +57,28 @@ const header = process.env.TOQIO_API_KEY_HEADER ?? 'x-api-key';
 const example = JSON.parse(readFileSync('test/fixtures/seed-example.json', 'utf8')) as Record<string, unknown>;
 example.id = `demo-${Date.now()}`;
 
+/** The Lambda runtime of every function (lib/constructs/project-function.ts). */
+const LAMBDA_NODE = 'Node.js 22';
+const tokens = (process.env.ADMIN_TOKENS ?? '').split(',').filter(Boolean);
+const signIn = tokens.map((entry) => {
+  const [name, role, ...token] = entry.split(':');
+  return `${token.join(':')} (${name}, ${role})`;
+});
+
 console.log(`
 tm-proxy is running locally (ready in ${seconds} s${fresh ? ', fresh data' : ''})
 
+  Analysts' UI             ${stack.adminUrl}/
+    sign in with           ${signIn.join('  or  ')}
   API (Toqio calls this)   ${stack.apiUrl}
     POST ${stack.apiUrl}/transaction/validate
     GET  ${stack.apiUrl}/health
-  Admin (Function URL)     ${stack.adminUrl}/api/deliveries?status=DEAD
-    tokens                 ${(process.env.ADMIN_TOKENS ?? '').split(',').join('  ')}
+  Admin API (Function URL) ${stack.adminUrl}/api/   (e.g. GET ${stack.adminUrl}/api/deliveries?status=DEAD)
   Toqio webhooks (local)   ${process.env.TOQIO_WEBHOOK_BASE_URL}   (received ones: GET ${stack.apiUrl}/local/toqio)
   DynamoDB Local           ${stack.dynamodbEndpoint}   data in ${process.env.LOCAL_DATA_DIR ?? '.local/dynamodb'}
   SQS (fauxqs)             ${stack.sqsEndpoint}
   Toqio API key            ${header}: ${apiKey}
+  Node.js                  ${process.version} here; the functions run on ${LAMBDA_NODE} in AWS
 
 Try a validate call (the Save Transaction seed example):
 

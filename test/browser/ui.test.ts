@@ -1,13 +1,12 @@
 /// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { LocalStack } from '../../local/stack.js';
 import { eventually } from '../fixtures/receiver.js';
 import { aTransaction } from '../fixtures/transactions.js';
 import { startTestStack, validate } from '../integration/stack.js';
+import { launchTestChromium } from './chromium.js';
 
-/** Debian's chromium, driven by playwright-core (no browser download). */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** `UPDATE_SCREENSHOTS=1 npm test` refreshes the README's screenshots in docs/. */
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs' : undefined;
 
@@ -17,18 +16,7 @@ let page: Page;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  ({ browser } = await launchTestChromium());
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 });
 afterAll(async () => {

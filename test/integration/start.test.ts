@@ -47,6 +47,8 @@ const npmStart = async (args: string[] = [], extraEnv: Record<string, string> = 
       DYNAMODB_ENDPOINT: '',
       SQS_ENDPOINT: '',
       TOQIO_WEBHOOK_BASE_URL: '',
+      // As on a developer's machine: npm start itself keeps the AWS SDK's Node.js version warning out.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '',
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,6 +103,14 @@ describe('npm start', () => {
     expect(first.output()).toMatch(/curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/transaction\/validate/);
     expect(first.output()).toContain(`x-api-key: ${TOQIO_KEY}`);
     expect(first.output()).toMatch(/ready in \d+(\.\d)? s/);
+    // The SDK's Node.js version warning is not printed; the analysts' UI is the first address.
+    expect(first.output()).not.toContain('NodeVersionSupportWarning');
+    const [firstAddress] = first
+      .output()
+      .split('\n')
+      .filter((line) => /https?:\/\//.test(line));
+    expect(firstAddress?.trim().split(/\s{2,}/)).toEqual(["Analysts' UI", `${first.adminUrl}/`]);
+    expect(first.output()).toMatch(/Node\.js +v\d+\.\d+\.\d+ here; the functions run on Node\.js 22 in AWS/);
     expect((await fetch(`${first.apiUrl}/health`)).status).toBe(200);
     const payload = aTransaction({ baseTotal: 20000 });
     expect((await validate(first.apiUrl, payload)).body.status).toBe('PENDING_EXTERNAL_APPROVAL');
