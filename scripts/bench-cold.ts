@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -148,17 +149,28 @@ const bundle = async (name: string, entry: string, spec: FunctionSpec | undefine
   } satisfies Bundle;
 };
 
-/** In a fresh process: import the bundle and build its handler (what Lambda's init does), in ms. */
+/**
+ * In a fresh process: import the bundle and build its handler (what Lambda's init does); prints the
+ * wall time and the CPU time it took, in ms. The CPU time barely moves when other work shares the
+ * machine, where the wall time can move by a third.
+ */
 const CHILD = `
 const started = performance.now();
+const cpu = process.cpuUsage();
 const module = await import('./index.mjs');
 if (typeof module.handler?.prepare === 'function') await module.handler.prepare();
-process.stdout.write(String(performance.now() - started));
+const used = process.cpuUsage(cpu);
+process.stdout.write(JSON.stringify([performance.now() - started, (used.user + used.system) / 1000]));
 process.exit(0);
 `;
 
+interface Timing {
+  wallMs: number;
+  cpuMs: number;
+}
+
 const importOnce = (target: Bundle, extra: Record<string, string | undefined>) =>
-  new Promise<number>((done, fail) => {
+  new Promise<Timing>((done, fail) => {
     const env = { ...target.env, ...extra };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
     const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
@@ -174,7 +186,9 @@ const importOnce = (target: Bundle, extra: Record<string, string | undefined>) =
       err += chunk.toString();
     });
     child.on('close', (code) =>
-      code === 0 && out ? done(Number(out)) : fail(new Error(`${target.name} failed (${code}): ${err.slice(0, 2000)}`)),
+      code === 0 && out
+        ? done({ wallMs: (JSON.parse(out) as number[])[0] ?? 0, cpuMs: (JSON.parse(out) as number[])[1] ?? 0 })
+        : fail(new Error(`${target.name} failed (${code}): ${err.slice(0, 2000)}`)),
     );
   });
 
@@ -207,8 +221,9 @@ try {
   for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]) {
     bundles.push(await bundle(name, spec.entry, spec, { ...lambdaEnv(name), ...envs[name] } as Record<string, string>));
   }
-  const withMaps: Record<string, number[]> = Object.fromEntries(bundles.map((b) => [b.name, []]));
-  const withoutMaps: Record<string, number[]> = Object.fromEntries(bundles.map((b) => [b.name, []]));
+  const withMaps: Record<string, Timing[]> = Object.fromEntries(bundles.map((b) => [b.name, []]));
+  const withoutMaps: Record<string, Timing[]> = Object.fromEntries(bundles.map((b) => [b.name, []]));
+  const loadBefore = loadavg()[0]?.toFixed(1);
   // Interleaved, so a noisy moment on the machine is shared by every bundle rather than one.
   for (let run = 0; run < RUNS; run++) {
     for (const target of bundles) {
@@ -218,12 +233,16 @@ try {
   }
   const template = (name: string) => bundles.find((b) => b.name === name)?.env.NODE_OPTIONS ?? '';
   const floor = bundles[0] as Bundle;
-  const floorMs = median(withoutMaps.floor ?? []);
-  const floorMapsMs = median(withMaps.floor ?? []);
+  const wall = (timings: Timing[] | undefined) => median((timings ?? []).map((timing) => timing.wallMs));
+  const cpu = (timings: Timing[] | undefined) => median((timings ?? []).map((timing) => timing.cpuMs));
+  const floorMs = wall(withoutMaps.floor);
+  const floorMapsMs = wall(withMaps.floor);
+  const floorCpuMs = cpu(withoutMaps.floor);
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
   const rows = bundles.map((target) => {
-    const plain = median(withoutMaps[target.name] ?? []);
-    const maps = median(withMaps[target.name] ?? []);
+    const plain = wall(withoutMaps[target.name]);
+    const maps = wall(withMaps[target.name]);
+    const plainCpu = cpu(withoutMaps[target.name]);
     return {
       function: target.name,
       size: kb(target.bytes),
@@ -233,18 +252,22 @@ try {
       'with --enable-source-maps ms': maps.toFixed(1),
       '×floor (maps)': (maps / floorMapsMs).toFixed(2),
       'maps cost ms': (maps - plain).toFixed(1),
+      'CPU ms': plainCpu.toFixed(1),
+      'CPU ×floor': (plainCpu / floorCpuMs).toFixed(2),
       'rules engine': target.rulesEngine ? 'yes' : 'no',
       'rule files': target.ruleFiles ? 'yes' : 'no',
     };
   });
   console.log(
-    `Cold start: median of ${RUNS} fresh imports per bundle (Node ${process.version}); NODE_OPTIONS in the template: ${template('validate') || '(none)'}`,
+    `Cold start: median of ${RUNS} fresh imports per bundle (Node ${process.version}); NODE_OPTIONS in the template: ${template('validate') || '(none)'}; ` +
+      `load average ${loadBefore} before, ${loadavg()[0]?.toFixed(1)} after, ${cpus().length} cores`,
   );
   console.table(rows);
   const worst = Math.max(...rows.slice(1).map((row) => Number(row['import ×floor'])));
+  const worstCpu = Math.max(...rows.slice(1).map((row) => Number(row['CPU ×floor'])));
   const health = rows.find((row) => row.function === 'health');
   console.log(
-    `goals: every function within 1.3x the floor's import time: ${worst <= 1.3 ? 'met' : 'NOT met'} (worst ${worst.toFixed(2)}x); ` +
+    `goals: every function within 1.3x the floor's import time: ${worst <= 1.3 ? 'met' : 'NOT met'} (worst ${worst.toFixed(2)}x; in CPU time ${worstCpu.toFixed(2)}x); ` +
       `health within 2x the floor's size: ${Number(health?.['size ×floor']) <= 2 ? 'met' : 'NOT met'} (${health?.['size ×floor']}x); ` +
       `rules engine only where rules are evaluated: ${rows
         .filter((row) => row['rules engine'] === 'yes')
