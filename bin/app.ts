@@ -1,5 +1,5 @@
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
+import { addPolicyChecks } from '../lib/constructs/policy-checks.js';
 import { stageConfigFromContext } from '../lib/stage-config.js';
 import { TmProxyStack } from '../lib/tm-proxy-stack.js';
 
@@ -10,4 +10,4 @@ new TmProxyStack(app, `TmProxy-${config.stage}`, {
   config,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+addPolicyChecks(app, { verbose: true });

@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { Api } from './constructs/api.js';
 import { Data } from './constructs/data.js';
 import { Monitoring } from './constructs/monitoring.js';
+import { GUARD } from './constructs/policy-checks.js';
 import { ProjectFunction } from './constructs/project-function.js';
 import { Queues } from './constructs/queues.js';
 import { QUEUES, type QueueKey } from './queues.js';
@@ -151,6 +152,14 @@ export class TmProxyStack extends Stack {
         // The UI and API share the URL's origin, so no CORS is configured: browsers refuse every
         // other origin. Callers authenticate with a bearer token checked in the function; with
         // adminUrlAuth AWS_IAM, Lambda first refuses every request not signed by a permitted principal.
+        if (urlAuth === 'NONE') {
+          const reason =
+            'The analysts reach the admin URL with a bearer token checked in constant time, rate-limited per address; stages that require more set adminUrlAuth: AWS_IAM (README, Security).';
+          Validations.of(fn).acknowledge(
+            { id: `${GUARD}::lambda_function_url_auth_check`, reason },
+            { id: `${GUARD}::lambda_function_public_access_prohibited_check`, reason },
+          );
+        }
         return fn.addFunctionUrl({
           authType: urlAuth === 'AWS_IAM' ? FunctionUrlAuthType.AWS_IAM : FunctionUrlAuthType.NONE,
         });

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -6,6 +6,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionName, RouteSpec } from '../routes.js';
+import { GUARD } from './policy-checks.js';
 
 export interface ApiProps {
   routes: readonly RouteSpec[];
@@ -32,6 +33,11 @@ export class Api extends Construct {
       retention: RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    Validations.of(accessLogs).acknowledge({
+      id: `${GUARD}::cloudwatch_log_group_encrypted_check`,
+      reason:
+        'Access logs hold request metadata (ids, paths, status, source IP), no bodies; CloudWatch Logs encrypts them at rest with its own keys.',
+    });
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
@@ -52,6 +58,18 @@ export class Api extends Construct {
         integration: new HttpLambdaIntegration(`${route.function}-${route.method}-${route.path}`, fn),
       });
     }
+    Validations.of(this.httpApi).acknowledge(
+      {
+        id: `${GUARD}::api_gw_v2_authorization_type_configured_check`,
+        reason:
+          "Each route's caller is checked in its handler in constant time (Toqio API key, OnePipe and provider signatures); HTTP APIs offer no API keys, and health is public by design.",
+      },
+      {
+        id: `${GUARD}::lambda_function_public_access_prohibited_check`,
+        reason:
+          "Each permission is scoped by SourceArn to its own route of this API; the rule cannot read an ARN built with Fn::Join (the construct's execute-api ARN).",
+      },
+    );
   }
 
   get url(): string {

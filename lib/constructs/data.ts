@@ -3,6 +3,7 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLES, type TableKey } from '../tables.js';
+import { denyGrantsExceptForAwsServices } from './policy-checks.js';
 
 /**
  * The stateful heart: every table of lib/tables.ts, encrypted with a customer-managed key,
@@ -19,6 +20,7 @@ export class Data extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    denyGrantsExceptForAwsServices(this.key);
     const tables = {} as Record<TableKey, Table>;
     for (const [name, spec] of Object.entries(TABLES) as [TableKey, (typeof TABLES)[TableKey]][]) {
       const table = new Table(this, spec.id, {

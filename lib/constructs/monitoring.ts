@@ -19,6 +19,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DELIVERY_TARGETS } from '../../functions/domain/webhooks/delivery.js';
+import { denyGrantsExceptForAwsServices } from './policy-checks.js';
 
 export interface MonitoringProps {
   api: HttpApi;
@@ -46,6 +47,7 @@ export class Monitoring extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    denyGrantsExceptForAwsServices(key);
     // CloudWatch must be able to publish to the encrypted topic.
     key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.topic = new Topic(this, 'AlarmTopic', { displayName: 'tm-proxy alarms', masterKey: key, enforceSSL: true });

@@ -10,6 +10,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { FunctionSpec, TableAccess } from '../routes.js';
+import { GUARD } from './policy-checks.js';
 
 /** The project root (bin/, lib/, functions/ live here); bundling entries are resolved from it. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -120,6 +121,24 @@ export class ProjectFunction extends NodejsFunction {
       id: 'AwsSolutions::AwsSolutions-L1',
       reason: 'The runtime is fixed at Node.js 22 (the supported LTS the project tests against), not the newest one.',
     });
+    // AWS Control Tower proactive controls (cfn-guard, policy-checks.ts).
+    Validations.of(this).acknowledge({
+      id: `${GUARD}::lambda_inside_vpc_check`,
+      reason:
+        'No VPC: the function reaches only DynamoDB, SQS, Secrets Manager and partners over HTTPS with IAM and TLS; a VPC would add NAT or endpoints and cold-start cost and protect nothing more.',
+    });
+    Validations.of(logGroup).acknowledge(
+      {
+        id: `${GUARD}::cloudwatch_log_group_retention_period_check`,
+        reason:
+          'Function logs are operational and masked; the record (decisions, case history, deliveries) is in DynamoDB with PITR. Three months limits cost and personal data kept in logs.',
+      },
+      {
+        id: `${GUARD}::cloudwatch_log_group_encrypted_check`,
+        reason:
+          'CloudWatch Logs encrypts at rest with its own keys; logs mask IBANs, names, e-mails and secrets, so a customer-managed key would add cost and a key policy for no data that needs it.',
+      },
+    );
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DLQ_RETENTION_SECONDS, QUEUES, type QueueSpec } from '../queues.js';
 
@@ -17,6 +17,9 @@ export class Queues extends Construct {
         retentionPeriod: Duration.seconds(DLQ_RETENTION_SECONDS),
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
+        // Marks it a dead-letter queue (CT.SQS.PR.1). Not BY_QUEUE: naming the source queue here
+        // while the source's redrive policy names this queue would be a circular reference.
+        redriveAllowPolicy: { redrivePermission: RedrivePermission.ALLOW_ALL },
       });
       queues[name] = new Queue(this, spec.id, {
         visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds),
