@@ -105,7 +105,13 @@ export class TmProxyStack extends Stack {
       deliver: functions.deliver,
       deliveriesDlq: queues.deadLetterQueues.deliveries,
       alarmEmail: config.alarmEmail,
-      pendingWarningSeconds: Math.round(durationSeconds(config.pendingSla) * 0.8),
+      // When a case starts to show at risk (PENDING_SLA_WARNING, by default the last fifth of the SLA).
+      pendingWarningSeconds: Math.round(
+        durationSeconds(config.pendingSla) -
+          (config.pendingSlaWarning && durationSeconds(config.pendingSlaWarning) > 0
+            ? durationSeconds(config.pendingSlaWarning)
+            : durationSeconds(config.pendingSla) / 5),
+      ),
     });
 
     if (this.adminUrl) {

@@ -152,6 +152,11 @@ describe('stage configuration reaching the functions', () => {
       PENDING_SLA_POLICY: 'APPROVED',
       PENDING_SLA_WARNING: '2h',
     });
+    // The alarm fires when a case starts to show at risk: 12h less the 2h warning.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'oldest_pending_case_age',
+      Threshold: 10 * 3600,
+    });
     // Settings stay with the functions that read them.
     expect(environmentOf('health')).not.toHaveProperty('TM_PROVIDER');
     expect(environmentOf('sweeper')).not.toHaveProperty('TOQIO_WEBHOOK_BASE_URL');
