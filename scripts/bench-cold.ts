@@ -239,6 +239,11 @@ try {
   const floorMapsMs = wall(withMaps.floor);
   const floorCpuMs = cpu(withoutMaps.floor);
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+  /** As deployed: each function with the NODE_OPTIONS its template gives it, next to the floor run the same way. */
+  const deployedRatio = (target: Bundle) =>
+    target.env.NODE_OPTIONS?.includes('--enable-source-maps')
+      ? wall(withMaps[target.name]) / floorMapsMs
+      : wall(withoutMaps[target.name]) / floorMs;
   const rows = bundles.map((target) => {
     const plain = wall(withoutMaps[target.name]);
     const maps = wall(withMaps[target.name]);
@@ -252,6 +257,7 @@ try {
       'with --enable-source-maps ms': maps.toFixed(1),
       '×floor (maps)': (maps / floorMapsMs).toFixed(2),
       'maps cost ms': (maps - plain).toFixed(1),
+      'as deployed ×floor': deployedRatio(target).toFixed(2),
       'CPU ms': plainCpu.toFixed(1),
       'CPU ×floor': (plainCpu / floorCpuMs).toFixed(2),
       'rules engine': target.rulesEngine ? 'yes' : 'no',
@@ -259,15 +265,15 @@ try {
     };
   });
   console.log(
-    `Cold start: median of ${RUNS} fresh imports per bundle (Node ${process.version}); NODE_OPTIONS in the template: ${template('validate') || '(none)'}; ` +
+    `Cold start: median of ${RUNS} fresh imports per bundle (Node ${process.version}); NODE_OPTIONS in the template: validate ${template('validate') || '(none)'}, deliver ${template('deliver') || '(none)'}; ` +
       `load average ${loadBefore} before, ${loadavg()[0]?.toFixed(1)} after, ${cpus().length} cores`,
   );
   console.table(rows);
-  const worst = Math.max(...rows.slice(1).map((row) => Number(row['import ×floor'])));
+  const worst = Math.max(...rows.slice(1).map((row) => Number(row['as deployed ×floor'])));
   const worstCpu = Math.max(...rows.slice(1).map((row) => Number(row['CPU ×floor'])));
   const health = rows.find((row) => row.function === 'health');
   console.log(
-    `goals: every function within 1.3x the floor's import time: ${worst <= 1.3 ? 'met' : 'NOT met'} (worst ${worst.toFixed(2)}x; in CPU time ${worstCpu.toFixed(2)}x); ` +
+    `goals: every function within 1.3x the floor's import time, as deployed: ${worst <= 1.3 ? 'met' : 'NOT met'} (worst ${worst.toFixed(2)}x; in CPU time ${worstCpu.toFixed(2)}x); ` +
       `health within 2x the floor's size: ${Number(health?.['size ×floor']) <= 2 ? 'met' : 'NOT met'} (${health?.['size ×floor']}x); ` +
       `rules engine only where rules are evaluated: ${rows
         .filter((row) => row['rules engine'] === 'yes')

@@ -87,8 +87,9 @@ export class ProjectFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       logGroup,
       environment: {
-        // Kept: about 20 ms per cold start (npm run bench:cold, README) buys stack traces that name the source line.
-        NODE_OPTIONS: '--enable-source-maps',
+        // About 20 ms per cold start (npm run bench:cold, README) buys stack traces that name the
+        // source line: kept everywhere except where a partner waits on the cold start (validate).
+        ...(spec.runtimeSourceMaps === false ? {} : { NODE_OPTIONS: '--enable-source-maps' }),
         POWERTOOLS_SERVICE_NAME: 'tm-proxy',
         ...props.environment,
       },
