@@ -13,6 +13,7 @@ import { lambdaContext } from '../../local/events.js';
 import { loadHandler } from '../../local/gateway.js';
 import { localSqsClient } from '../../local/sqs.js';
 import type { LocalStack } from '../../local/stack.js';
+import { sqsEvent } from '../fixtures/events.js';
 import { eventually, startReceiver } from '../fixtures/receiver.js';
 import { startTestStack, TOQIO_KEY, testDocumentClient } from './stack.js';
 
@@ -175,23 +176,11 @@ describe('delivery metrics', () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation((line: unknown) => void printed.push(String(line)));
     try {
       const handler = await loadHandler<(event: SQSEvent, context: unknown) => Promise<unknown>>('deliver');
-      const records = [toqio, onepipe].map((delivery, index) => ({
-        messageId: `m-${index}`,
-        receiptHandle: `r-${index}`,
-        body: JSON.stringify({ deliveryId: delivery.deliveryId }),
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: String(Date.now()),
-          SenderId: 'test',
-          ApproximateFirstReceiveTimestamp: String(Date.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: stack.queues.deliveries.arn,
-        awsRegion: 'us-east-1',
-      }));
-      await handler({ Records: records }, lambdaContext('deliver', 15));
+      const event = sqsEvent(
+        [toqio, onepipe].map((delivery) => ({ deliveryId: delivery.deliveryId })),
+        stack.queues.deliveries.arn,
+      );
+      await handler(event, lambdaContext('deliver', 15));
     } finally {
       log.mockRestore();
       warn.mockRestore();
