@@ -1,3 +1,5 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';
 import { signInThrottle } from '#adapters/sign-in-throttle.js';
@@ -51,10 +53,16 @@ export const buildHandler = (deps: AdminDeps) => {
   return httpHandler({}, async ({ event, context }) => routes(event, context));
 };
 
-export const handler = builtOnFirstCall(async () => {
-  const config = await functionConfig(AdminConfigSchema);
-  const documentClient = documentClientFor(config);
-  const workflow = caseWorkflow(config, documentClient, sqsClientFor(config));
+/**
+ * The admin function's dependencies from its configuration and SDK clients: the one wiring, used
+ * by `handler` at cold start and by tests on DynamoDB Local.
+ */
+export const adminDeps = (
+  config: AdminDeps['config'],
+  documentClient: DynamoDBDocumentClient,
+  sqsClient: SQSClient,
+): AdminDeps => {
+  const workflow = caseWorkflow(config, documentClient, sqsClient);
   const onepipe = onepipeRepository(documentClient, {
     notifications: config.NOTIFICATIONS_TABLE,
     mappings: config.MAPPINGS_TABLE,
@@ -62,7 +70,7 @@ export const handler = builtOnFirstCall(async () => {
     decisions: config.DECISIONS_TABLE,
     history: config.HISTORY_TABLE,
   });
-  return buildHandler({
+  return {
     config,
     cases: workflow.store,
     caseWorkflow: workflow,
@@ -81,5 +89,10 @@ export const handler = builtOnFirstCall(async () => {
       maxFailures: config.ADMIN_SIGNIN_MAX_FAILURES,
       windowSeconds: config.ADMIN_SIGNIN_WINDOW_SECONDS,
     }),
-  });
+  };
+};
+
+export const handler = builtOnFirstCall(async () => {
+  const config = await functionConfig(AdminConfigSchema);
+  return buildHandler(adminDeps(config, documentClientFor(config), sqsClientFor(config)));
 });

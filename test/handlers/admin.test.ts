@@ -1,8 +1,4 @@
-import { deliveryRepository } from '#adapters/delivery-repository.js';
-import { onepipeRepository } from '#adapters/onepipe-repository.js';
-import { signInThrottle } from '#adapters/sign-in-throttle.js';
-import { AdminConfigSchema, buildHandler } from '#handlers/admin.js';
-import { caseWorkflow, logPublishError } from '#shared/case-workflow.js';
+import { AdminConfigSchema, adminDeps, buildHandler } from '#handlers/admin.js';
 import { httpApiEvent, lambdaContext } from '../fixtures/events.js';
 import { aTransaction } from '../fixtures/transactions.js';
 import { bodyOf, type HandlerResources, handlerResources, validateFunction } from './resources.js';
@@ -20,33 +16,7 @@ beforeAll(async () => {
     ADMIN_TOKENS: 'ana:analyst:handler-test-analyst-0001,sam:supervisor:handler-test-supervisor-0001',
     ADMIN_SIGNIN_MAX_FAILURES: '2',
   });
-  const workflow = caseWorkflow(config, documentClient, sqsClient);
-  const onepipe = onepipeRepository(documentClient, {
-    notifications: config.NOTIFICATIONS_TABLE,
-    mappings: config.MAPPINGS_TABLE,
-    deliveries: config.DELIVERIES_TABLE,
-    decisions: config.DECISIONS_TABLE,
-    history: config.HISTORY_TABLE,
-  });
-  handler = buildHandler({
-    config,
-    cases: workflow.store,
-    caseWorkflow: workflow,
-    deliveries: deliveryRepository(documentClient, config.DELIVERIES_TABLE),
-    deliveryQueue: workflow.queue,
-    onepipe,
-    notificationDeps: {
-      store: onepipe,
-      queue: workflow.queue,
-      settings: { currency: config.ONEPIPE_CURRENCY, balance: config.TOQIO_INBOUND_BALANCE },
-      onPublishError: logPublishError,
-    },
-    providerName: undefined,
-    guard: signInThrottle(documentClient, config.COUNTERS_TABLE, {
-      maxFailures: config.ADMIN_SIGNIN_MAX_FAILURES,
-      windowSeconds: config.ADMIN_SIGNIN_WINDOW_SECONDS,
-    }),
-  });
+  handler = buildHandler(adminDeps(config, documentClient, sqsClient));
   validate = await validateFunction(resources);
 });
 afterAll(() => resources.destroy());
