@@ -101,11 +101,7 @@ export const buildHandler = (deps: ValidateDeps) => {
         // Counted apart from errors (published at once: HTTP handlers flush no stored metrics):
         // a degraded answer is a 200, which the 5xx alarm never sees.
         metrics.singleMetric().addMetric('validate_degraded', MetricUnit.Count, 1);
-        const tx = outcome.decision?.transaction;
-        const reconciliation = {
-          ...outcome.reconcile,
-          ...(tx ? { customer: tx.customer, baseAmount: tx.baseAmount, currency: tx.currency } : {}),
-        };
+        const reconciliation = outcome.reconcile;
         // Storage may have committed this call's decision after the budget ran out: a queued
         // reconciliation makes it the rejection Toqio is told, even while storage stays down.
         const queued = await deps.degradedAnswers

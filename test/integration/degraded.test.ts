@@ -121,7 +121,13 @@ describe('validate when storage does not answer', () => {
     storage.setMode('forward');
     // The reconciliation stores what Toqio was told, so the retry cannot be decided differently.
     await eventually(async () => (await stored(payload.id))?.status === 'REJECTED', 'the stored rejection');
-    expect(await stored(payload.id)).toMatchObject({ status: 'REJECTED', reasons: [{ rule: 'SERVICE_DEGRADED' }] });
+    // Stored with the payment's customer and amount, known although storage failed before any read.
+    expect(await stored(payload.id)).toMatchObject({
+      status: 'REJECTED',
+      reasons: [{ rule: 'SERVICE_DEGRADED' }],
+      customer: payload.customer,
+      baseAmount: payload.baseTotal,
+    });
     expect((await validate(stack.apiUrl, payload)).body).toEqual({ ...DEGRADED, transactionId: payload.id });
     // New payments are decided as usual again.
     expect((await validate(stack.apiUrl, aTransaction())).body.status).toBe('APPROVED');

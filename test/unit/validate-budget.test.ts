@@ -95,6 +95,10 @@ describe('validatePayment within its latency budget', () => {
       writeAttempted: false,
       deliveryIds: [],
       answeredAt: expect.any(String),
+      // The payment's customer and amount, for the rejection stored in its place.
+      customer: expect.any(String),
+      baseAmount: expect.any(Number),
+      currency: expect.anything(),
     });
     expect(outcome.decision).toBeUndefined();
     expect(outcome.timings.storageMs).toBeGreaterThanOrEqual(BUDGET_MS - 5);

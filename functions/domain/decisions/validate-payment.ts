@@ -138,6 +138,10 @@ export interface DegradedReconciliation {
   writeAttempted: boolean;
   deliveryIds: string[];
   answeredAt: string;
+  /** The payment, as far as the rejection stored for it needs (known even when storage failed first). */
+  customer: string;
+  baseAmount: number;
+  currency: string | null;
   /** A ticket the call still held in a line of contending payments. */
   line?: { line: Line; ticket: number; beneficiary: string | null };
 }
@@ -418,6 +422,9 @@ export const validatePayment = async (
         writeAttempted,
         deliveryIds: deliveries.map((delivery) => delivery.deliveryId),
         answeredAt: new Date().toISOString(),
+        customer: normalised.customer,
+        baseAmount: normalised.baseAmount,
+        currency: normalised.currency,
         // A ticket still held: the reconciliation leaves the line for it, so nobody waits on it.
         ...(turn ? { line: { line: turn.line, ticket: turn.ticket, beneficiary: normalised.beneficiaryKey } } : {}),
       },
