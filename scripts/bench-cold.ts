@@ -7,7 +7,7 @@
  * rules). A floor is measured in the same run: a bundle that only creates the SDK clients and the
  * Powertools logger, tracer and metrics and reads one secret (scripts/bench-cold/floor.ts).
  * `--runs N` (default 7) sets the runs per bundle. Each bundle's esbuild metafile is written beside
- * it (.local/bench-cold/<function>/meta.json).
+ * it (.local/bench-cold/<function>/meta.json), and the environment it is imported with (env.json).
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -136,6 +136,8 @@ const bundle = async (name: string, entry: string, spec: FunctionSpec | undefine
   });
   // What the bundle carries, module by module: open it in https://esbuild.github.io/analyze/.
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(result.metafile));
+  // The environment it is imported with, to profile one bundle by hand (the secret's endpoint aside).
+  writeFileSync(join(dir, 'env.json'), JSON.stringify(env, null, 2));
   for (const asset of spec?.assets ?? []) cpSync(join(PROJECT_ROOT, asset), join(dir, asset), { recursive: true });
   // As the construct's afterBundling does: the rule sets also as JSON, read instead of the YAML.
   if (spec?.assets?.includes('rules')) writeRuleSetsAsJson(join(dir, 'rules'));

@@ -49,7 +49,7 @@ export const buildHandler = (deps: AdminDeps) => {
   const ui = staticFiles(deps.config.UI_DIR);
   // During a rotation each person's previous token signs in too (the configuration checks they pair up).
   const tokens = [...(deps.config.ADMIN_TOKENS ?? []), ...(deps.config.ADMIN_TOKENS_PREVIOUS ?? [])];
-  const routes = adminRouter({ tokens, operations, guard: deps.guard, openApi: buildOpenApi(), ui });
+  const routes = adminRouter({ tokens, operations, guard: deps.guard, openApi: buildOpenApi, ui });
   return httpHandler({}, async ({ event, context }) => routes(event, context));
 };
 

@@ -50,8 +50,11 @@ export interface AdminRouterOptions {
   tokens: Config['ADMIN_TOKENS'];
   operations: AdminOperations;
   guard?: SignInGuard;
-  /** The public contract, served without a token: it documents the routes, and no data. */
-  openApi: unknown;
+  /**
+   * The public contract, served without a token: it documents the routes, and no data. Built on
+   * the first request for it, not at cold start (generating it takes about 20 ms).
+   */
+  openApi: () => unknown;
   /** The built web UI (staticFiles), served at `/` and its files. */
   ui: (method: string, path: string) => Promise<HttpResult>;
 }
@@ -84,13 +87,14 @@ export const adminRouter = (options: AdminRouterOptions) => {
       return options.operations[route.operation]({ principal, params, query, raw: rawBody(event), event });
     };
   const ui: Handler = (event: HttpEvent) => options.ui(event.requestContext.http.method, event.rawPath);
+  let openApi: unknown;
   const router = httpRouterHandler<HttpEvent, HttpResult>({
     routes: [
       ...ADMIN_ROUTES.map((route) => ({ method: route.method, path: route.path, handler: authorised(route) })),
       {
         method: 'GET',
         path: '/api/openapi.json',
-        handler: async () => json(200, options.openApi, { 'cache-control': 'public, max-age=300' }),
+        handler: async () => json(200, (openApi ??= options.openApi()), { 'cache-control': 'public, max-age=300' }),
       },
       // The UI routes with the URL hash: `/` and its few files are all there is (staticFiles says which exist).
       { method: 'ANY', path: '/', handler: ui },
