@@ -94,7 +94,10 @@ export const adminRouter = (options: AdminRouterOptions) => {
       {
         method: 'GET',
         path: '/api/openapi.json',
-        handler: async () => json(200, (openApi ??= options.openApi()), { 'cache-control': 'public, max-age=300' }),
+        handler: async () => {
+          openApi ??= options.openApi();
+          return json(200, openApi, { 'cache-control': 'public, max-age=300' });
+        },
       },
       // The UI routes with the URL hash: `/` and its few files are all there is (staticFiles says which exist).
       { method: 'ANY', path: '/', handler: ui },
