@@ -100,7 +100,7 @@ export const FUNCTIONS = {
     memoryMb: 1024,
     timeoutSeconds: 10,
     tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
-    queues: { deliveries: 'send', providerChecks: 'send', degradedAnswers: 'send' },
+    queues: { providerChecks: 'send', degradedAnswers: 'send' },
     assets: ['rules'],
     settings: [...BASE, 'TOQIO_API_KEY_HEADER', 'VALIDATE_BUDGET_MS', 'FAIL_MODE', ...PROVIDER, ...ONEPIPE_REPORTS],
     trigger: { kind: 'http' },
@@ -114,7 +114,6 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
     // counters: a payment that waited in its velocity line leaves it when its answer is reconciled.
     tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
-    queues: { deliveries: 'send' },
     settings: BASE,
     trigger: { kind: 'sqs', queue: 'degradedAnswers', batchSize: 5, maxConcurrency: 2, maxBatchingWindowSeconds: 1 },
   },
@@ -125,7 +124,6 @@ export const FUNCTIONS = {
     memoryMb: 512,
     timeoutSeconds: 10,
     tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
-    queues: { deliveries: 'send' },
     settings: [...BASE, ...CASES, ...PROVIDER, 'PROVIDER_WEBHOOK_TOLERANCE_SECONDS', ...ONEPIPE_REPORTS],
     trigger: { kind: 'http' },
   },
@@ -147,7 +145,6 @@ export const FUNCTIONS = {
     memoryMb: 512,
     timeoutSeconds: 10,
     tables: { notifications: 'readWrite', mappings: 'read', deliveries: 'readWrite', decisions: 'readWrite' },
-    queues: { deliveries: 'send' },
     assets: ['rules'],
     settings: [...BASE, ...ONEPIPE_REPORTS, ...ONEPIPE_CREDITS],
     trigger: { kind: 'http' },
@@ -208,7 +205,6 @@ export const FUNCTIONS = {
       // Failed sign-ins per source address (rate limit).
       counters: 'readWrite',
     },
-    queues: { deliveries: 'send' },
     servesUi: true,
     settings: [
       ...BASE,
@@ -228,7 +224,6 @@ export const FUNCTIONS = {
     memoryMb: 256,
     timeoutSeconds: 60,
     tables: { decisions: 'readWrite', deliveries: 'readWrite', history: 'append' },
-    queues: { deliveries: 'send' },
     settings: [...BASE, ...CASES, ...ONEPIPE_REPORTS],
     trigger: { kind: 'schedule', everyMinutes: 1 },
   },

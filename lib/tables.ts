@@ -10,6 +10,8 @@ export interface TableSpec {
   partitionKey: string;
   sortKey?: string;
   ttlAttribute?: string;
+  /** A stream of item changes, with the images the outbox filter needs (lib/outbox-stream.ts). */
+  stream?: 'NEW_AND_OLD_IMAGES';
   indexes: { name: string; partitionKey: string; sortKey: string }[];
 }
 
@@ -53,10 +55,12 @@ export const TABLES = {
     partitionKey: 'accountNumber',
     indexes: [],
   },
+  /** The outbox: its stream carries each new delivery to the deliveries queue. */
   deliveries: {
     id: 'Deliveries',
     envVar: 'DELIVERIES_TABLE',
     partitionKey: 'deliveryId',
+    stream: 'NEW_AND_OLD_IMAGES',
     indexes: [
       { name: 'byStatus', partitionKey: 'status', sortKey: 'dueAt' },
       { name: 'bySubject', partitionKey: 'subject', sortKey: 'createdAt' },

@@ -10,6 +10,7 @@ import { Data } from './constructs/data.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { GUARD } from './constructs/policy-checks.js';
 import { ProjectFunction } from './constructs/project-function.js';
+import { OutboxPipe } from './constructs/outbox-pipe.js';
 import { Queues } from './constructs/queues.js';
 import { QUEUES, type QueueKey } from './queues.js';
 import { FUNCTIONS, type FunctionName, type FunctionSpec, ROUTES, type TableAccess, type Trigger } from './routes.js';
@@ -36,6 +37,7 @@ export class TmProxyStack extends Stack {
     const { config } = props;
     const data = new Data(this, 'Data');
     const queues = new Queues(this, 'Queues');
+    new OutboxPipe(this, 'OutboxPipe', { table: data.tables.deliveries, queue: queues.queues.deliveries });
     // One secret per group of values, so each function is granted only the ones it reads.
     const secrets = {} as Record<SecretKey, Secret>;
     for (const [key, spec] of Object.entries(SECRETS) as [SecretKey, SecretSpec][]) {

@@ -124,6 +124,7 @@ export const createTables = async (endpoint: string, names: Record<TableKey, str
               ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
             ],
             AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+            ...('stream' in spec ? { StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream } } : {}),
             ...(spec.indexes.length
               ? {
                   GlobalSecondaryIndexes: (

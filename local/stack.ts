@@ -12,6 +12,7 @@ import { freePort } from './ports.js';
 import { startScheduler } from './scheduler.js';
 import { createQueues, type LocalQueue, type LocalSqs, startLocalSqs } from './sqs.js';
 import { startSqsPoller } from './sqs-poller.js';
+import { type StreamPoller, startStreamPoller } from './stream-poller.js';
 import { type ReceivedWebhook, toqioSink } from './toqio-sink.js';
 
 export interface LocalStackOptions {
@@ -50,6 +51,8 @@ export interface LocalStack {
   runScheduled(name: FunctionName): Promise<unknown>;
   /** Webhooks the local Toqio sink received (when TOQIO_WEBHOOK_BASE_URL points at it). */
   toqioWebhooks: ReceivedWebhook[];
+  /** The outbox's path from the deliveries table's stream to its queue (absent without workers). */
+  outboxStream?: StreamPoller;
   stop(): Promise<void>;
 }
 
@@ -126,7 +129,17 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     drainers.push(() => admin.close());
 
     const schedulers = new Map<FunctionName, ReturnType<typeof startScheduler>>();
+    let outboxStream: StreamPoller | undefined;
     if (options.workers !== false) {
+      // What EventBridge Pipes does in AWS: new outbox records, from the table's stream to the queue.
+      const stream = startStreamPoller({
+        dynamodbEndpoint,
+        sqsEndpoint,
+        table: tables.deliveries,
+        queueUrl: queues.deliveries.url,
+      });
+      outboxStream = stream;
+      drainers.push(() => stream.stop());
       for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
         const trigger = spec.trigger as (typeof FUNCTIONS)[FunctionName]['trigger'];
         if (trigger.kind === 'sqs') {
@@ -155,6 +168,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       tables,
       queues,
       toqioWebhooks: sink.received,
+      ...(outboxStream ? { outboxStream } : {}),
       runScheduled: (name) => schedulers.get(name)?.runNow() ?? Promise.reject(new Error(`${name} is not scheduled`)),
       stop,
     };

@@ -6,6 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Delivery, DeliveryStatus } from '#domain/webhooks/delivery.js';
 import type { DeliveryStore } from '#domain/webhooks/send-attempt.js';
 import { outboxPuts, type TransactItem } from './outbox.js';
@@ -62,12 +63,19 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
               ':failed': 'FAILED',
             },
             ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
         return strip(result.Attributes);
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return undefined;
-        throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // Sendable and free, only not yet due: say when it will be.
+        const old = error.Item ? unmarshall(error.Item) : undefined;
+        const sendable = old?.status === 'QUEUED' || old?.status === 'FAILED';
+        const free = !old?.leaseUntil || String(old.leaseUntil) < at;
+        return sendable && free && typeof old?.nextAttemptAt === 'string' && old.nextAttemptAt > at
+          ? { notDueUntil: old.nextAttemptAt }
+          : undefined;
       }
     },
 

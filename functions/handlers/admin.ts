@@ -6,7 +6,7 @@ import { signInThrottle } from '#adapters/sign-in-throttle.js';
 import { agreementReport } from '#domain/providers/verdicts.js';
 import { buildOpenApi } from '#lib/openapi.js';
 import { type AdminOperations, adminRouter } from '#shared/admin-router.js';
-import { caseWorkflow, logPublishError } from '#shared/case-workflow.js';
+import { caseWorkflow } from '#shared/case-workflow.js';
 import { builtOnFirstCall, documentClientFor, functionConfig, sqsClientFor } from '#shared/cold-start.js';
 import { configSchema } from '#shared/config.js';
 import { BadRequestError } from '#shared/errors.js';
@@ -60,9 +60,9 @@ export const buildHandler = (deps: AdminDeps) => {
 export const adminDeps = (
   config: AdminDeps['config'],
   documentClient: DynamoDBDocumentClient,
-  sqsClient: SQSClient,
+  _sqsClient: SQSClient,
 ): AdminDeps => {
-  const workflow = caseWorkflow(config, documentClient, sqsClient);
+  const workflow = caseWorkflow(config, documentClient);
   const onepipe = onepipeRepository(documentClient, {
     notifications: config.NOTIFICATIONS_TABLE,
     mappings: config.MAPPINGS_TABLE,
@@ -75,13 +75,10 @@ export const adminDeps = (
     cases: workflow.store,
     caseWorkflow: workflow,
     deliveries: deliveryRepository(documentClient, config.DELIVERIES_TABLE),
-    deliveryQueue: workflow.queue,
     onepipe,
     notificationDeps: {
       store: onepipe,
-      queue: workflow.queue,
       settings: { currency: config.ONEPIPE_CURRENCY, balance: config.TOQIO_INBOUND_BALANCE },
-      onPublishError: logPublishError,
     },
     // Named from the settings: the admin function holds none of the provider's credentials.
     providerName: providerNameFor(config),

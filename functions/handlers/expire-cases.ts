@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { expireCases } from '#domain/cases/sla-expiry.js';
 import { caseWorkflow, caseWorkflowConfig } from '#shared/case-workflow.js';
-import { builtOnFirstCall, documentClientFor, functionConfig, sqsClientFor } from '#shared/cold-start.js';
+import { builtOnFirstCall, documentClientFor, functionConfig } from '#shared/cold-start.js';
 import { type ConfigOf, casesConfig, configSchema } from '#shared/config.js';
 import { logger } from '#shared/logger.js';
 import { metrics } from '#shared/metrics.js';
@@ -54,5 +54,5 @@ export const buildHandler = ({ config, workflow }: ExpireCasesDeps) => {
 
 export const handler = builtOnFirstCall(async () => {
   const config = await functionConfig(ExpireCasesConfigSchema);
-  return buildHandler({ config, workflow: caseWorkflow(config, documentClientFor(config), sqsClientFor(config)) });
+  return buildHandler({ config, workflow: caseWorkflow(config, documentClientFor(config)) });
 });

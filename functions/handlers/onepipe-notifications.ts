@@ -1,6 +1,5 @@
 import { BlockList, isIPv6 } from 'node:net';
 import * as z from 'zod';
-import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { onepipeCreditConfirmer } from '#adapters/onepipe-query.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';
 import {
@@ -16,15 +15,13 @@ import {
   receiveNotification,
   refuseNotification,
 } from '#domain/onepipe/notifications.js';
-import { logPublishError } from '#shared/case-workflow.js';
-import { builtOnFirstCall, documentClientFor, functionConfig, notBound, sqsClientFor } from '#shared/cold-start.js';
+import { builtOnFirstCall, documentClientFor, functionConfig, notBound } from '#shared/cold-start.js';
 import {
   bodyLimitConfig,
   type ConfigOf,
   configSchema,
   onepipeInboundConfig,
   onepipeOutboundConfig,
-  queuesConfig,
   tablesConfig,
 } from '#shared/config.js';
 import { ConflictError, ForbiddenError, NotConfiguredError, UnauthorizedError } from '#shared/errors.js';
@@ -34,7 +31,6 @@ import { loadRulesEngine } from '#shared/rules-loader.js';
 
 const onepipeShape = {
   ...tablesConfig('notifications', 'mappings', 'deliveries', 'decisions'),
-  ...queuesConfig('deliveries'),
   ...bodyLimitConfig,
   ...onepipeInboundConfig,
   // Outbound too: to recognise (and refuse) our own request_refs, and to query OnePipe when confirming credits.
@@ -44,7 +40,7 @@ export const OnepipeNotificationsConfigSchema = configSchema(onepipeShape);
 
 export interface OnepipeNotificationsDeps {
   config: ConfigOf<typeof onepipeShape>;
-  /** What taking a notification needs: its store, the outbox queue, the inbound rules. */
+  /** What taking a notification needs: its store (the outbox with it) and the inbound rules. */
   notifications: NotificationDeps & { store: ReturnType<typeof onepipeRepository> };
 }
 
@@ -130,10 +126,6 @@ export const handler = builtOnFirstCall(async () => {
         // Mapping history is the admin function's.
         history: notBound('history'),
       }),
-      queue: deliveryQueue(sqsClientFor(config), {
-        queue: config.DELIVERIES_QUEUE_URL,
-        deadLetter: notBound('deliveries-dlq'),
-      }),
       inboundRules: await loadRulesEngine(config.INBOUND_RULES_FILE),
       settings: { currency: config.ONEPIPE_CURRENCY, balance: config.TOQIO_INBOUND_BALANCE },
       ...(config.ONEPIPE_CONFIRM_CREDITS && config.ONEPIPE_OUTBOUND_API_KEY && config.ONEPIPE_OUTBOUND_CLIENT_SECRET
@@ -146,7 +138,6 @@ export const handler = builtOnFirstCall(async () => {
             }),
           }
         : {}),
-      onPublishError: logPublishError,
     },
   });
 });

@@ -20,7 +20,7 @@ import {
   type VerdictOutcome,
 } from '#domain/providers/webhook.js';
 import { caseWorkflow, caseWorkflowConfig } from '#shared/case-workflow.js';
-import { builtOnFirstCall, documentClientFor, functionConfig, sqsClientFor } from '#shared/cold-start.js';
+import { builtOnFirstCall, documentClientFor, functionConfig } from '#shared/cold-start.js';
 import {
   type ConfigOf,
   casesConfig,
@@ -166,7 +166,7 @@ export const handler = builtOnFirstCall(async () => {
   const documentClient = documentClientFor(config);
   return buildHandler({
     config,
-    workflow: caseWorkflow(config, documentClient, sqsClientFor(config)),
+    workflow: caseWorkflow(config, documentClient),
     decisions: decisionRepository(documentClient, {
       decisions: config.DECISIONS_TABLE,
       counters: config.COUNTERS_TABLE,

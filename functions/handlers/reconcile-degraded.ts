@@ -1,17 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { caseRepository } from '#adapters/case-repository.js';
 import { decisionRepository } from '#adapters/decision-repository.js';
-import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
 import {
   DegradedAnswerMessageSchema,
   type DegradedReconciliationStore,
   reconcileDegradedAnswer,
 } from '#domain/decisions/degraded-reconciliation.js';
-import type { DeliveryQueue } from '#domain/webhooks/send-attempt.js';
-import { logPublishError } from '#shared/case-workflow.js';
-import { builtOnFirstCall, documentClientFor, functionConfig, notBound, sqsClientFor } from '#shared/cold-start.js';
-import { configSchema, queuesConfig, tablesConfig } from '#shared/config.js';
+import { builtOnFirstCall, documentClientFor, functionConfig } from '#shared/cold-start.js';
+import { configSchema, tablesConfig } from '#shared/config.js';
 import { logger } from '#shared/logger.js';
 import { metrics } from '#shared/metrics.js';
 import { sqsHandler } from '#shared/sqs.js';
@@ -19,21 +16,15 @@ import { sqsHandler } from '#shared/sqs.js';
 export const ReconcileDegradedConfigSchema = configSchema(
   // counters: a payment that waited in its velocity line leaves it when its answer is reconciled.
   tablesConfig('decisions', 'counters', 'history', 'deliveries'),
-  queuesConfig('deliveries'),
 );
 
 /** Makes storage agree with each degraded answer Toqio was given (see degraded-reconciliation.ts). */
-export const buildHandler = ({ store, queue }: { store: DegradedReconciliationStore; queue: DeliveryQueue }) =>
+export const buildHandler = ({ store }: { store: DegradedReconciliationStore }) =>
   sqsHandler(DegradedAnswerMessageSchema, async (message) => {
     logger.appendKeys({ transactionId: message.transactionId });
     const result = await reconcileDegradedAnswer(message, store);
     metrics.addMetric(`degraded_${result.kind.replaceAll('-', '_')}`, MetricUnit.Count, 1);
-    if (result.kind === 'reconciled') {
-      // Toqio's status update REJECTED is in the outbox: send it now (the sweeper would, a minute later).
-      await queue
-        .send({ deliveryId: result.statusUpdate }, 0)
-        .catch((error: unknown) => logPublishError(result.statusUpdate, error));
-    }
+    // Toqio's status update REJECTED is in the outbox: the deliveries table's stream sends it.
     if (result.kind === 'reconciled' && result.deliveredBeforeReconciliation.length > 0) {
       // Too late to take back: an operator must tell the partner. The alarm on this metric says so.
       metrics.addMetric('degraded_delivered_before_reconciliation', MetricUnit.Count, 1);
@@ -55,10 +46,6 @@ export const handler = builtOnFirstCall(async () => {
   const decisions = decisionRepository(client, { ...tables, counters: config.COUNTERS_TABLE });
   const deliveries = deliveryRepository(client, config.DELIVERIES_TABLE);
   return buildHandler({
-    queue: deliveryQueue(sqsClientFor(config), {
-      queue: config.DELIVERIES_QUEUE_URL,
-      deadLetter: notBound('deliveries-dlq'),
-    }),
     store: {
       getDecision: (transactionId) => cases.get(transactionId),
       putRejection: (message, now) => decisions.putRejection(message, now),

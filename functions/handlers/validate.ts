@@ -1,16 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { decisionRepository } from '#adapters/decision-repository.js';
 import { degradedAnswerQueue } from '#adapters/degraded-answer-queue.js';
-import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { providerCheckQueue } from '#adapters/provider-check-queue.js';
 import type { GuardedScreening } from '#adapters/providers/guarded-screening.js';
 import { TransactionSchema } from '#domain/decisions/transaction.js';
 import { validatePayment } from '#domain/decisions/validate-payment.js';
 import type { RulesEngine } from '#domain/rules/engine.js';
-import { publishDeliveries } from '#domain/webhooks/outbox.js';
-import type { DeliveryQueue } from '#domain/webhooks/send-attempt.js';
-import { approvedPaymentNote, approvedPaymentReports, logPublishError } from '#shared/case-workflow.js';
-import { builtOnFirstCall, documentClientFor, functionConfig, notBound, sqsClientFor } from '#shared/cold-start.js';
+import { approvedPaymentNote, approvedPaymentReports } from '#shared/case-workflow.js';
+import { builtOnFirstCall, documentClientFor, functionConfig, sqsClientFor } from '#shared/cold-start.js';
 import {
   type ConfigOf,
   configSchema,
@@ -30,7 +27,7 @@ import { tracer } from '#shared/tracer.js';
 
 const validateShape = {
   ...tablesConfig('decisions', 'counters', 'history', 'deliveries'),
-  ...queuesConfig('deliveries', 'providerChecks', 'degradedAnswers'),
+  ...queuesConfig('providerChecks', 'degradedAnswers'),
   ...toqioApiKeyConfig,
   ...validateConfig,
   ...providerConfig,
@@ -46,7 +43,6 @@ export interface ValidateDeps {
   provider?: GuardedScreening | undefined;
   approvedPaymentReports: ReturnType<typeof approvedPaymentReports>;
   approvedPaymentNote: ReturnType<typeof approvedPaymentNote>;
-  deliveryQueue: DeliveryQueue;
   providerChecks: ReturnType<typeof providerCheckQueue>;
   degradedAnswers: ReturnType<typeof degradedAnswerQueue>;
 }
@@ -96,7 +92,7 @@ export const buildHandler = (deps: ValidateDeps) => {
           .send({ transactionId: body.id })
           .catch((error: Error) => logger.warn('late provider check not enqueued', { error }));
       }
-      await publishDeliveries(outcome.deliveries ?? [], deps.deliveryQueue, logPublishError);
+      // Webhooks the decision owes were committed with it: the deliveries table's stream queues them.
       if (outcome.source === 'degraded' && outcome.reconcile) {
         // Counted apart from errors (published at once: HTTP handlers flush no stored metrics):
         // a degraded answer is a 200, which the 5xx alarm never sees.
@@ -163,10 +159,6 @@ export const handler = builtOnFirstCall(async () => {
       : undefined,
     approvedPaymentReports: approvedPaymentReports(config),
     approvedPaymentNote: approvedPaymentNote(config),
-    deliveryQueue: deliveryQueue(sqsClient, {
-      queue: config.DELIVERIES_QUEUE_URL,
-      deadLetter: notBound('deliveries-dlq'),
-    }),
     providerChecks: providerCheckQueue(sqsClient, config.PROVIDER_CHECKS_QUEUE_URL),
     degradedAnswers: degradedAnswerQueue(sqsClient, config.DEGRADED_ANSWERS_QUEUE_URL),
   });

@@ -1,14 +1,11 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { caseRepository } from '#adapters/case-repository.js';
-import { deliveryQueue } from '#adapters/delivery-queue.js';
 import type { CaseRecord } from '#domain/cases/transitions.js';
 import type { WorkflowDeps } from '#domain/cases/workflow.js';
 import type { NormalisedTransaction } from '#domain/decisions/transaction.js';
 import { debitReportDelivery, unreportedPaymentNote } from '#domain/onepipe/messages.js';
 import type { Delivery } from '#domain/webhooks/delivery.js';
-import { notBound } from './cold-start.js';
-import { type ConfigOf, onepipeReportsConfig, queuesConfig, tablesConfig } from './config.js';
+import { type ConfigOf, onepipeReportsConfig, tablesConfig } from './config.js';
 import { logger } from './logger.js';
 
 /**
@@ -17,14 +14,9 @@ import { logger } from './logger.js';
  */
 export const caseWorkflowConfig = {
   ...tablesConfig('decisions', 'history', 'deliveries'),
-  ...queuesConfig('deliveries'),
   ...onepipeReportsConfig,
 };
 export type CaseWorkflowConfig = ConfigOf<typeof caseWorkflowConfig>;
-
-/** A webhook whose record is stored but whose queue message failed: logged; the sweeper sends it. */
-export const logPublishError = (deliveryId: string, error: unknown) =>
-  logger.warn('webhook not enqueued; the sweeper will send it', { deliveryId, error: error as Error });
 
 /**
  * The OnePipe debit report of an approved payment, when ONEPIPE_LISTENER_URL is set. Only
@@ -60,12 +52,8 @@ export const approvedPaymentNote =
       ? unreportedPaymentNote(transaction, config.ONEPIPE_CURRENCY)
       : undefined;
 
-/** The case store, the outbox queue (send only) and the OnePipe report on approval. */
-export const caseWorkflow = (
-  config: CaseWorkflowConfig,
-  documentClient: DynamoDBDocumentClient,
-  sqsClient: SQSClient,
-) => {
+/** The case store (the outbox with it) and the OnePipe report on approval. */
+export const caseWorkflow = (config: CaseWorkflowConfig, documentClient: DynamoDBDocumentClient) => {
   const reports = approvedPaymentReports(config);
   return {
     store: caseRepository(documentClient, {
@@ -73,10 +61,8 @@ export const caseWorkflow = (
       history: config.HISTORY_TABLE,
       deliveries: config.DELIVERIES_TABLE,
     }),
-    queue: deliveryQueue(sqsClient, { queue: config.DELIVERIES_QUEUE_URL, deadLetter: notBound('deliveries-dlq') }),
     onApproved: (record: CaseRecord, now: Date) => (record.transaction ? reports(record.transaction, now) : []),
     approvalNote: (record: CaseRecord) =>
       record.transaction ? approvedPaymentNote(config)(record.transaction) : undefined,
-    onPublishError: logPublishError,
   } satisfies WorkflowDeps;
 };

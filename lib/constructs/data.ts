@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLES, type TableKey } from '../tables.js';
@@ -33,6 +33,7 @@ export class Data extends Construct {
         deletionProtection: true,
         removalPolicy: RemovalPolicy.RETAIN,
         ...('ttlAttribute' in spec ? { timeToLiveAttribute: spec.ttlAttribute } : {}),
+        ...('stream' in spec ? { stream: StreamViewType[spec.stream] } : {}),
       });
       for (const index of spec.indexes as readonly { name: string; partitionKey: string; sortKey: string }[]) {
         table.addGlobalSecondaryIndex({

@@ -10,7 +10,7 @@ let handler: ReturnType<typeof buildHandler>;
 let validate: Awaited<ReturnType<typeof validateFunction>>;
 
 beforeAll(async () => {
-  resources = await handlerResources();
+  resources = await handlerResources({ outboxStream: true });
   const { documentClient, sqsClient } = resources;
   const config = resources.configOf(AdminConfigSchema, {
     ADMIN_TOKENS: 'ana:analyst:handler-test-analyst-0001,sam:supervisor:handler-test-supervisor-0001',

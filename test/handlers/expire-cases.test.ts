@@ -9,10 +9,10 @@ let expireCases: ReturnType<typeof buildHandler>;
 let validate: Awaited<ReturnType<typeof validateFunction>>;
 
 beforeAll(async () => {
-  resources = await handlerResources();
+  resources = await handlerResources({ outboxStream: true });
   // A limit of 0 s: every pending case is past it at once, so nothing waits for time to pass.
   const config = resources.configOf(ExpireCasesConfigSchema, { PENDING_SLA: '0s', PENDING_SLA_POLICY: 'REJECTED' });
-  expireCases = buildHandler({ config, workflow: caseWorkflow(config, resources.documentClient, resources.sqsClient) });
+  expireCases = buildHandler({ config, workflow: caseWorkflow(config, resources.documentClient) });
   validate = await validateFunction(resources);
 });
 afterAll(() => resources.destroy());

@@ -6,7 +6,6 @@ import type * as z from 'zod';
 import { createDocumentClient, createSqsClient } from '#adapters/aws-clients.js';
 import { decisionRepository } from '#adapters/decision-repository.js';
 import { degradedAnswerQueue } from '#adapters/degraded-answer-queue.js';
-import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { providerCheckQueue } from '#adapters/provider-check-queue.js';
 import * as validate from '#handlers/validate.js';
 import { QUEUES, type QueueKey } from '#lib/queues.js';
@@ -16,15 +15,18 @@ import { parseConfigWith } from '#shared/config.js';
 import { loadRulesEngine } from '#shared/rules-loader.js';
 import { createTables } from '../../local/dynamodb.js';
 import { createQueues, type LocalQueue } from '../../local/sqs.js';
+import { startStreamPoller } from '../../local/stream-poller.js';
 import { httpApiEvent, lambdaContext } from '../fixtures/events.js';
 
 /**
  * The stack's tables and queues for one test file, under a prefix of its own, on the DynamoDB
  * Local and fauxqs the global setup started; SDK clients on them for the adapters a test builds a
  * handler from. Nothing here touches a function's environment: each test parses the function's
- * own configuration schema from the variables it passes (`configOf`).
+ * own configuration schema from the variables it passes (`configOf`). With `outboxStream`, new
+ * delivery records reach the deliveries queue through the table's stream, as the stack's pipe
+ * sends them (local/stream-poller.ts).
  */
-export const handlerResources = async () => {
+export const handlerResources = async (options: { outboxStream?: boolean } = {}) => {
   const dynamodbEndpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   const sqsEndpoint = process.env.TEST_SQS_ENDPOINT;
   if (!dynamodbEndpoint || !sqsEndpoint) throw new Error('run through jest: the global setup starts the services');
@@ -41,6 +43,9 @@ export const handlerResources = async () => {
   const queues: Record<QueueKey, LocalQueue> = await createQueues(sqsEndpoint, queueNames);
   const documentClient = createDocumentClient({ region: 'us-east-1', dynamodbEndpoint });
   const sqsClient = createSqsClient({ region: 'us-east-1', sqsEndpoint });
+  const outboxStream = options.outboxStream
+    ? startStreamPoller({ dynamodbEndpoint, sqsEndpoint, table: tables.deliveries, queueUrl: queues.deliveries.url })
+    : undefined;
 
   /** The table and queue variables of these resources, as the stack's bind helpers would set them. */
   const variables: Record<string, string> = { DYNAMODB_ENDPOINT: dynamodbEndpoint, SQS_ENDPOINT: sqsEndpoint };
@@ -94,6 +99,7 @@ export const handlerResources = async () => {
     },
 
     async destroy() {
+      await outboxStream?.stop();
       for (const queue of Object.values(queues)) {
         for (const url of [queue.url, queue.dlqUrl]) {
           await sqsClient.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
@@ -115,7 +121,7 @@ export const TOQIO_KEY = 'handler-test-toqio-key-0001';
  * other headers are given). Tests of case handlers open their cases through it, as Toqio does.
  */
 export const validateFunction = async (resources: HandlerResources) => {
-  const { documentClient, sqsClient, queues } = resources;
+  const { documentClient, sqsClient } = resources;
   const config = resources.configOf(validate.ValidateConfigSchema, { TOQIO_API_KEY: TOQIO_KEY });
   const handler = validate.buildHandler({
     config,
@@ -129,10 +135,6 @@ export const validateFunction = async (resources: HandlerResources) => {
     rules: await loadRulesEngine(fileURLToPath(new URL('../../rules/default.yaml', import.meta.url))),
     approvedPaymentReports: approvedPaymentReports(config),
     approvedPaymentNote: approvedPaymentNote(config),
-    deliveryQueue: deliveryQueue(sqsClient, {
-      queue: config.DELIVERIES_QUEUE_URL,
-      deadLetter: queues.deliveries.dlqUrl,
-    }),
     providerChecks: providerCheckQueue(sqsClient, config.PROVIDER_CHECKS_QUEUE_URL),
     degradedAnswers: degradedAnswerQueue(sqsClient, config.DEGRADED_ANSWERS_QUEUE_URL),
   });

@@ -1,9 +1,7 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { deliveryQueue } from '../../functions/adapters/delivery-queue.js';
 import { deliveryRepository } from '../../functions/adapters/delivery-repository.js';
 import { type Delivery, newDelivery } from '../../functions/domain/webhooks/delivery.js';
-import { publishDeliveries } from '../../functions/domain/webhooks/outbox.js';
 import { localSqsClient } from '../../local/sqs.js';
 import type { LocalStack } from '../../local/stack.js';
 import { eventually, startReceiver } from '../fixtures/receiver.js';
@@ -14,7 +12,6 @@ const sqs = localSqsClient(String(process.env.TEST_SQS_ENDPOINT));
 let stack: LocalStack;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let repo: ReturnType<typeof deliveryRepository>;
-let queue: ReturnType<typeof deliveryQueue>;
 
 const SUPERVISOR = 'Bearer local-supervisor-token-0001';
 const ANALYST = 'Bearer local-analyst-token-0001';
@@ -27,7 +24,6 @@ beforeAll(async () => {
   process.env.SWEEPER_STALE_AFTER_SECONDS = '1';
   stack = await startTestStack();
   repo = deliveryRepository(db, stack.tables.deliveries);
-  queue = deliveryQueue(sqs, { queue: stack.queues.deliveries.url, deadLetter: stack.queues.deliveries.dlqUrl });
 });
 afterAll(async () => {
   await stack.stop();
@@ -44,7 +40,11 @@ afterAll(async () => {
   }
 });
 
-/** Writes a delivery the way business code does (record in a transaction), optionally without its message. */
+/**
+ * Writes a delivery the way business code does (record in a transaction): the table's stream
+ * queues it. With `publish: false` the stream's record is lost (the pipe was down for longer than
+ * the stream keeps records), so no message ever comes for it.
+ */
 const enqueue = async (type: string, options: { publish?: boolean } = {}): Promise<Delivery> => {
   const delivery = newDelivery({
     target: 'toqio',
@@ -53,12 +53,11 @@ const enqueue = async (type: string, options: { publish?: boolean } = {}): Promi
     payload: { transactionId: `tx-${type}`, status: 'APPROVED' },
     now: new Date(),
   });
+  const stream = stack.outboxStream;
+  if (!stream) throw new Error('the stack runs no outbox stream');
+  if (options.publish === false) await stream.pause();
   await db.send(new TransactWriteCommand({ TransactItems: [repo.outboxItem(delivery)] }));
-  if (options.publish !== false) {
-    await publishDeliveries([delivery], queue, (_id, error) => {
-      throw error;
-    });
-  }
+  if (options.publish === false) await stream.resume({ dropPending: true });
   return delivery;
 };
 

@@ -1,6 +1,4 @@
 import { type Delivery, newDelivery } from '../webhooks/delivery.js';
-import { publishDeliveries } from '../webhooks/outbox.js';
-import type { DeliveryQueue } from '../webhooks/send-attempt.js';
 import {
   type Actor,
   type CaseChange,
@@ -34,12 +32,10 @@ export interface CaseStore {
 
 export interface WorkflowDeps {
   store: CaseStore;
-  queue: DeliveryQueue;
   /** Extra webhooks a final approval owes (the OnePipe debit report, when configured). */
   onApproved?: (record: CaseRecord, now: Date) => Delivery[];
   /** What the case must say about an approval's partner reports when one is not sent. */
   approvalNote?: (record: CaseRecord) => string | undefined;
-  onPublishError: (deliveryId: string, error: unknown) => void;
   now?: () => Date;
 }
 
@@ -73,8 +69,8 @@ export const changeCase = async (
         ...(change.final.status === 'APPROVED' ? (deps.onApproved?.(record, now) ?? []) : []),
       ]
     : [];
+  // Committed with the change, the deliveries reach the queue through the table's stream (lib/outbox-stream.ts).
   await deps.store.applyChange(record, change, deliveries);
-  await publishDeliveries(deliveries, deps.queue, deps.onPublishError);
   return { record, change, deliveries };
 };
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type HistoryEntry, historyEntry } from '../cases/transitions.js';
 import { combine, type ProviderMode, type ProviderOutcome, type ProviderStatus } from '../providers/verdicts.js';
 import type { DecisionStatus, RulesEngine } from '../rules/engine.js';
-import type { Delivery } from '../webhooks/delivery.js';
+import { type Delivery, heldUntil } from '../webhooks/delivery.js';
 import { buildFacts, type Decision, decidePayment, degradedAnswer, toAnswer, type ValidateAnswer } from './decision.js';
 import { normaliseTransaction, type Transaction } from './transaction.js';
 import {
@@ -191,6 +191,15 @@ const withinBudget = async <T>(deadline: number, clock: () => number, run: (sign
   return Promise.race([run(signal), spent]);
 };
 
+/**
+ * How long the webhooks a decision owes (the OnePipe debit report) wait before their first attempt.
+ * The outbox stream publishes them as soon as the decision commits, and a decision whose write
+ * landed after its budget (Toqio was answered the fail mode) must be reconciled, and its webhooks
+ * cancelled, before any goes: reconcileDegraded runs within a second or two of the answer. A
+ * reconciliation later than this is counted (degraded_delivered_before_reconciliation, alarmed).
+ */
+export const DELIVERY_HOLD_MS = 10_000;
+
 /** Conflicts on the counters are retried until the budget runs out, or this many times. */
 const MAX_DECISION_ROUNDS = 60;
 /** A first guess of how long one turn in a line takes (then learnt from the line's progress). */
@@ -339,7 +348,12 @@ export const validatePayment = async (
 
       // Velocity measures money that may move: a rejected payment (or a refund) changes no counter.
       const counts = counted && decision.status !== 'REJECTED';
-      deliveries = decision.status === 'APPROVED' ? (deps.onApproved?.(decision) ?? []) : [];
+      // Held a while: a write that lands after a degraded answer is reconciled (cancelled) before they go.
+      const holdUntil = new Date(Date.parse(decision.decidedAt) + DELIVERY_HOLD_MS);
+      deliveries =
+        decision.status === 'APPROVED'
+          ? (deps.onApproved?.(decision) ?? []).map((delivery) => heldUntil(delivery, holdUntil))
+          : [];
       const note = decision.status === 'APPROVED' ? deps.approvalNote?.(decision) : undefined;
       const notes = note
         ? [

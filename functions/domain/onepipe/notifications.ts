@@ -4,8 +4,6 @@ import { velocityFacts } from '../decisions/velocity.js';
 import type { RulesEngine } from '../rules/engine.js';
 import { currencyExponent, minorToMajor } from '../shared/money.js';
 import { type Delivery, newDelivery } from '../webhooks/delivery.js';
-import { publishDeliveries } from '../webhooks/outbox.js';
-import type { DeliveryQueue } from '../webhooks/send-attempt.js';
 import { classifyNotification, type OnepipeNotification, OnepipeNotificationSchema } from './messages.js';
 import { type AccountMapping, completeMapping, type InboundSettings, saveTransactionBody } from './save-transaction.js';
 
@@ -101,11 +99,9 @@ export type CreditConfirmer = (
 
 export interface NotificationDeps {
   store: NotificationStore;
-  queue: DeliveryQueue;
   inboundRules: RulesEngine;
   settings: InboundSettings;
   confirmCredit?: CreditConfirmer;
-  onPublishError: (deliveryId: string, error: unknown) => void;
   now?: () => Date;
 }
 
@@ -356,7 +352,6 @@ export const receiveNotification = async (
     outcome = await deps.store.finish({ record, deliveries: [] });
     deliveries.length = 0;
   }
-  if (outcome === 'stored') await publishDeliveries(deliveries, deps.queue, deps.onPublishError);
   return { outcome, state: record.state };
 };
 
@@ -377,10 +372,8 @@ export const registerUnmatched = async (
       deps.settings,
       deps.now?.() ?? new Date(),
     );
-    if (await deps.store.registerUnmatched(record, delivery)) {
-      await publishDeliveries([delivery], deps.queue, deps.onPublishError);
-      registered.push(record.requestRef);
-    }
+    // Its SAVE_TRANSACTION reaches the queue through the deliveries table's stream.
+    if (await deps.store.registerUnmatched(record, delivery)) registered.push(record.requestRef);
   }
   return registered;
 };

@@ -81,6 +81,16 @@ export const newDelivery = (input: {
   };
 };
 
+/**
+ * A delivery that may not be sent before `until` (its first attempt waits): the outbox stream
+ * publishes it at once, and the deliver function sends the message back until then.
+ */
+export const heldUntil = (delivery: Delivery, until: Date): Delivery => ({
+  ...delivery,
+  nextAttemptAt: until.toISOString(),
+  dueAt: until.toISOString(),
+});
+
 /** A dead delivery sent again by a supervisor: a fresh round of the retry schedule. */
 export const restartDelivery = (delivery: Delivery, now: Date): Delivery => {
   const at = now.toISOString();

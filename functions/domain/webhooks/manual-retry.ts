@@ -1,6 +1,5 @@
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { type Delivery, type DeliveryStatus, restartDelivery } from './delivery.js';
-import type { DeliveryQueue } from './send-attempt.js';
 
 /** The record operations the sweeper and the retry actions need. */
 export interface DeliveryRecords {
@@ -20,7 +19,7 @@ export class DeliveryNotDeadError extends ConflictError {}
 /** A supervisor sends a dead delivery again: a new round of the retry schedule, same webhook-id. */
 export const retryDeadDelivery = async (
   deliveryId: string,
-  deps: { records: DeliveryRecords; queue: DeliveryQueue; now?: Date },
+  deps: { records: DeliveryRecords; now?: Date },
 ): Promise<Delivery> => {
   const delivery = await deps.records.get(deliveryId);
   if (!delivery) throw new DeliveryNotFoundError(`No delivery ${deliveryId}`);
@@ -30,15 +29,12 @@ export const retryDeadDelivery = async (
   if (!(await deps.records.replaceIfStatus(restarted, 'DEAD', delivery.updatedAt))) {
     throw new DeliveryNotDeadError(`Delivery ${deliveryId} changed while retrying; reload it`);
   }
-  await deps.queue.send({ deliveryId }, 0);
+  // DEAD -> QUEUED is published by the deliveries table's stream (lib/outbox-stream.ts).
   return restarted;
 };
 
 /** Retries every delivery that went DEAD at or after `since` (bounded per call). */
-export const retryDeadSince = async (
-  since: string,
-  deps: { records: DeliveryRecords; queue: DeliveryQueue; now?: Date; max?: number },
-) => {
+export const retryDeadSince = async (since: string, deps: { records: DeliveryRecords; now?: Date; max?: number }) => {
   const max = deps.max ?? 500;
   const retried: string[] = [];
   let cursor: string | undefined;

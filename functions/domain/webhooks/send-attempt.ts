@@ -6,9 +6,15 @@ import { buildRequest, type OutboundRequest, TargetNotConfiguredError, type Targ
 export interface DeliveryStore {
   /**
    * Claims a delivery that is due (QUEUED or FAILED, its next attempt not in the future, no live
-   * lease) until `leaseUntil`. Returns undefined when it is not due, already final, or leased.
+   * lease) until `leaseUntil`. Returns undefined when it is already final or leased, and when its
+   * next attempt is still ahead (a message that came early), when that is.
    */
-  acquireLease(deliveryId: string, leaseToken: string, now: Date, leaseUntil: Date): Promise<Delivery | undefined>;
+  acquireLease(
+    deliveryId: string,
+    leaseToken: string,
+    now: Date,
+    leaseUntil: Date,
+  ): Promise<Delivery | { notDueUntil: string } | undefined>;
   /** Stores the delivery after an attempt, only while the lease is still ours. */
   saveAttempt(delivery: Delivery, leaseToken: string): Promise<void>;
 }
@@ -59,6 +65,12 @@ export const deliverWebhook = async (message: DeliveryMessage, deps: DeliverDeps
   const leaseUntil = new Date(now.getTime() + deps.timeoutMs + 30_000);
   const delivery = await deps.store.acquireLease(message.deliveryId, leaseToken, now, leaseUntil);
   if (!delivery) return { kind: 'skipped' };
+  if ('notDueUntil' in delivery) {
+    // Early (the outbox stream publishes a held record at once): the message comes back when it is due.
+    const next = scheduleMessage(message.deliveryId, (Date.parse(delivery.notDueUntil) - now.getTime()) / 1000, now);
+    await deps.queue.send(next.message, next.delaySeconds);
+    return { kind: 'waiting' };
+  }
 
   let result: AttemptResult;
   try {

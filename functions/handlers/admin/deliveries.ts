@@ -14,7 +14,7 @@ type DeliveryOperations = Pick<
 
 /** The operators' side of the delivery engine: look at deliveries and send dead ones again. */
 export const deliveryOperations = (deps: AdminDeps): DeliveryOperations => {
-  const ops = { records: deps.deliveries, queue: deps.deliveryQueue };
+  const ops = { records: deps.deliveries };
   return {
     listDeliveries: async ({ query }) => {
       const { status, cursor, limit } = parseQuery(ListDeliveriesQuery, query);

@@ -3,7 +3,6 @@ import type { deliveryRepository } from '#adapters/delivery-repository.js';
 import type { onepipeRepository } from '#adapters/onepipe-repository.js';
 import type { signInThrottle } from '#adapters/sign-in-throttle.js';
 import type { NotificationDeps } from '#domain/onepipe/notifications.js';
-import type { DeliveryQueue } from '#domain/webhooks/send-attempt.js';
 import { type caseWorkflow, caseWorkflowConfig } from '#shared/case-workflow.js';
 import {
   adminConfig,
@@ -11,7 +10,6 @@ import {
   casesConfig,
   onepipeInboundConfig,
   providerIdentityConfig,
-  queuesConfig,
   tablesConfig,
 } from '#shared/config.js';
 
@@ -19,7 +17,6 @@ import {
 export const adminShape = {
   ...caseWorkflowConfig,
   ...tablesConfig('decisions', 'deliveries', 'history', 'notifications', 'mappings', 'counters'),
-  ...queuesConfig('deliveries'),
   ...adminConfig,
   ...casesConfig,
   ...providerIdentityConfig,
@@ -32,7 +29,6 @@ export interface AdminDeps {
   cases: ReturnType<typeof caseRepository>;
   caseWorkflow: ReturnType<typeof caseWorkflow>;
   deliveries: ReturnType<typeof deliveryRepository>;
-  deliveryQueue: DeliveryQueue;
   onepipe: ReturnType<typeof onepipeRepository>;
   /** Registering parked credits of a newly mapped account (no rules are evaluated there). */
   notificationDeps: Omit<NotificationDeps, 'inboundRules' | 'confirmCredit'>;
