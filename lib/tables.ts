@@ -12,7 +12,18 @@ export interface TableSpec {
   ttlAttribute?: string;
   /** A stream of item changes, with the images the outbox filter needs (lib/outbox-stream.ts). */
   stream?: 'NEW_AND_OLD_IMAGES';
-  indexes: { name: string; partitionKey: string; sortKey: string }[];
+  indexes: IndexSpec[];
+}
+
+/**
+ * A global secondary index. `include` projects only those attributes besides the keys (what the
+ * query that uses it reads), so a write puts a small item in the index; without it, ALL.
+ */
+export interface IndexSpec {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+  include?: readonly string[];
 }
 
 export const TABLES = {
@@ -21,9 +32,21 @@ export const TABLES = {
     envVar: 'DECISIONS_TABLE',
     partitionKey: 'transactionId',
     indexes: [
-      { name: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' },
-      { name: 'byCustomer', partitionKey: 'customer', sortKey: 'createdAt' },
-      { name: 'byProvider', partitionKey: 'providerName', sortKey: 'createdAt' },
+      // The case queue: cases only (sparse: a decision without a case has no caseStatus), whole.
+      { name: 'byCaseStatus', partitionKey: 'caseStatus', sortKey: 'createdAt' },
+      // The customer history on a case page, and the provider agreement report: what they show.
+      {
+        name: 'byCustomer',
+        partitionKey: 'customer',
+        sortKey: 'createdAt',
+        include: ['status', 'baseAmount', 'currency', 'reasons'],
+      },
+      {
+        name: 'byProvider',
+        partitionKey: 'providerName',
+        sortKey: 'createdAt',
+        include: ['rulesStatus', 'providerStatus'],
+      },
     ],
   },
   counters: {

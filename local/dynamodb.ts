@@ -11,7 +11,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLES, type TableKey } from '#lib/tables.js';
+import { type IndexSpec, TABLES, type TableKey } from '#lib/tables.js';
 import { waitFor } from './ports.js';
 
 export interface DynamoDbLocal {
@@ -127,15 +127,15 @@ export const createTables = async (endpoint: string, names: Record<TableKey, str
             ...('stream' in spec ? { StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream } } : {}),
             ...(spec.indexes.length
               ? {
-                  GlobalSecondaryIndexes: (
-                    spec.indexes as readonly { name: string; partitionKey: string; sortKey: string }[]
-                  ).map((index) => ({
+                  GlobalSecondaryIndexes: (spec.indexes as readonly IndexSpec[]).map((index) => ({
                     IndexName: index.name,
                     KeySchema: [
                       { AttributeName: index.partitionKey, KeyType: 'HASH' },
                       { AttributeName: index.sortKey, KeyType: 'RANGE' },
                     ],
-                    Projection: { ProjectionType: 'ALL' },
+                    Projection: index.include
+                      ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.include] }
+                      : { ProjectionType: 'ALL' },
                   })),
                 }
               : {}),

@@ -11,6 +11,7 @@ import {
 import type { CaseWorkflowFilter } from '#domain/cases/queries.js';
 import { CaseConflictError, type CaseRecord, CaseRecordSchema, type HistoryEntry } from '#domain/cases/transitions.js';
 import type { CaseStore } from '#domain/cases/workflow.js';
+import { indexedAsCase, withRawJson } from './decision-items.js';
 import { decodeCursor, encodeCursor, type Page } from './delivery-repository.js';
 import { cancellationCodes, outboxPuts, type TransactItem } from './outbox.js';
 
@@ -53,7 +54,10 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
       const values: Record<string, unknown> = { ':expected': record.version, ':one': 1, ':now': change.history.at };
       const sets = ['#version = #version + :one', 'updatedAt = :now'];
       const removes: string[] = [];
-      Object.entries(change.set).forEach(([attribute, value], index) => {
+      // A case's status is also the case index's key (decision-items.ts indexedAsCase).
+      const set =
+        record.caseOpenedAt && 'status' in change.set ? { ...change.set, caseStatus: change.set.status } : change.set;
+      Object.entries(set).forEach(([attribute, value], index) => {
         names[`#f${index}`] = attribute;
         if (value === null) removes.push(`#f${index}`);
         else {
@@ -105,12 +109,12 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
         const result = await client.send(
           new QueryCommand({
             TableName: tables.decisions,
-            IndexName: 'byStatus',
+            IndexName: 'byCaseStatus',
             KeyConditionExpression: '#s = :s AND createdAt < :before',
             ...(options.excludeSlaEscalated ? { FilterExpression: 'attribute_not_exists(slaEscalatedAt)' } : {}),
             // Only what the sweep needs to find a case: it reads each one again, whole, to change it.
             ProjectionExpression: 'transactionId, createdAt',
-            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeNames: { '#s': 'caseStatus' },
             ExpressionAttributeValues: { ':s': 'PENDING_EXTERNAL_APPROVAL', ':before': before },
             Limit: limit - items.length,
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -149,7 +153,7 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
         await client.send(
           new PutCommand({
             TableName: tables.decisions,
-            Item: item,
+            Item: indexedAsCase(item as Record<string, unknown>),
             ConditionExpression: 'attribute_not_exists(transactionId)',
           }),
         );
@@ -184,7 +188,7 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
       const result = await client.send(
         new GetCommand({ TableName: tables.decisions, Key: { transactionId }, ConsistentRead: true }),
       );
-      return result.Item;
+      return withRawJson(result.Item);
     },
 
     async history(transactionId: string): Promise<HistoryEntry[]> {
@@ -226,7 +230,7 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
      * reads on (up to 10 pages) until it has `limit` matches; the cursor resumes where it stopped.
      */
     async listCases(filter: CaseWorkflowFilter, limit: number, cursor?: string): Promise<Page<CaseRecord>> {
-      const names: Record<string, string> = { '#s': 'status' };
+      const names: Record<string, string> = { '#s': 'caseStatus' };
       const values: Record<string, unknown> = { ':s': filter.indexStatus };
       const filters = ['attribute_exists(caseOpenedAt)'];
       let key = '#s = :s';
@@ -255,7 +259,7 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
       for (let page = 0; page < 10 && items.length < limit; page++) {
         const input: QueryCommandInput = {
           TableName: tables.decisions,
-          IndexName: 'byStatus',
+          IndexName: 'byCaseStatus',
           KeyConditionExpression: key,
           FilterExpression: filters.join(' AND '),
           ExpressionAttributeNames: names,

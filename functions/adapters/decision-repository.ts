@@ -20,6 +20,7 @@ import {
   type VelocityInputs,
 } from '#domain/decisions/validate-payment.js';
 import type { CounterChange, CounterItem } from '#domain/decisions/velocity.js';
+import { indexedAsCase, packRaw } from './decision-items.js';
 import { outboxPuts, type TransactItem } from './outbox.js';
 
 export interface DecisionTables {
@@ -104,8 +105,66 @@ const counterCheck = (table: string, pk: string, expectedVersion: number): Trans
   };
 };
 
+/** The counter items a decision reads, as velocity inputs. */
+const velocityInputs = (
+  keys: { customer: string; beneficiary: string | null },
+  items: Map<string, CounterItem>,
+  line?: 'customer' | 'beneficiary',
+): VelocityInputs => ({
+  customerItem: items.get(customerKey(keys.customer)),
+  beneficiaryItem: keys.beneficiary ? items.get(beneficiaryKey(keys.beneficiary)) : undefined,
+  beneficiarySeen: keys.beneficiary ? items.has(seenKey(keys.customer, keys.beneficiary)) : false,
+  ...(line ? { line: lineState(items.get(lineKey(keys, line))) } : {}),
+});
+
+type BatchRequest = NonNullable<ConstructorParameters<typeof BatchGetCommand>[0]['RequestItems']>;
+
 /** Decisions and velocity counters in DynamoDB. The only code that knows their item layout. */
 export const decisionRepository = (client: DynamoDBDocumentClient, tables: DecisionTables) => {
+  /**
+   * One BatchGetItem, strongly consistent: the counter items of a payment (and a line's item), and
+   * with `transactionId` the stored answer for it (only what replaying it needs).
+   */
+  const readBatch = async (
+    keys: { customer: string; beneficiary: string | null },
+    signal: AbortSignal,
+    line?: 'customer' | 'beneficiary',
+    transactionId?: string,
+  ) => {
+    const wanted: Record<string, unknown>[] = [{ pk: customerKey(keys.customer) }];
+    if (keys.beneficiary) {
+      wanted.push({ pk: beneficiaryKey(keys.beneficiary) }, { pk: seenKey(keys.customer, keys.beneficiary) });
+    }
+    if (line) wanted.push({ pk: lineKey(keys, line) });
+    let request: BatchRequest | undefined = {
+      [tables.counters]: { Keys: wanted, ConsistentRead: true },
+      ...(transactionId
+        ? {
+            [tables.decisions]: {
+              Keys: [{ transactionId }],
+              ConsistentRead: true,
+              ProjectionExpression: '#s, reasons, transactionId',
+              ExpressionAttributeNames: { '#s': 'status' },
+            },
+          }
+        : {}),
+    };
+    const counters = new Map<string, CounterItem>();
+    let decision: Record<string, unknown> | undefined;
+    // BatchGet may leave keys unprocessed under throttling; ask again for those only.
+    for (let attempt = 0; request && attempt < 5; attempt++) {
+      const result: BatchGetCommandOutput = await client.send(new BatchGetCommand({ RequestItems: request }), {
+        abortSignal: signal,
+      });
+      for (const item of result.Responses?.[tables.counters] ?? []) counters.set(String(item.pk), item);
+      decision ??= result.Responses?.[tables.decisions]?.[0];
+      const unprocessed = result.UnprocessedKeys;
+      request = unprocessed && Object.keys(unprocessed).length ? (unprocessed as BatchRequest) : undefined;
+    }
+    if (request) throw new Error('reads left unprocessed after 5 attempts');
+    return { counters, decision };
+  };
+
   const store: DecisionStore = {
     async findAnswer(transactionId, signal) {
       const result = await client.send(
@@ -121,33 +180,14 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
       return result.Item ? toAnswer(result.Item as ValidateAnswer) : undefined;
     },
 
+    async loadInputs(transactionId, keys, signal) {
+      const { counters, decision } = await readBatch(keys, signal, undefined, transactionId);
+      return [decision ? toAnswer(decision as unknown as ValidateAnswer) : undefined, velocityInputs(keys, counters)];
+    },
+
     async loadVelocity(keys, signal, line) {
-      const wanted = [{ pk: customerKey(keys.customer) }];
-      if (keys.beneficiary) {
-        wanted.push({ pk: beneficiaryKey(keys.beneficiary) }, { pk: seenKey(keys.customer, keys.beneficiary) });
-      }
-      const linePk = line ? lineKey(keys, line) : undefined;
-      if (linePk) wanted.push({ pk: linePk });
-      const items = new Map<string, CounterItem>();
-      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
-        [tables.counters]: { Keys: wanted, ConsistentRead: true },
-      };
-      // BatchGet may leave keys unprocessed under throttling; ask again for those only.
-      for (let attempt = 0; request && attempt < 5; attempt++) {
-        const result: BatchGetCommandOutput = await client.send(new BatchGetCommand({ RequestItems: request }), {
-          abortSignal: signal,
-        });
-        for (const item of result.Responses?.[tables.counters] ?? []) items.set(String(item.pk), item);
-        const unprocessed: Record<string, unknown>[] | undefined = result.UnprocessedKeys?.[tables.counters]?.Keys;
-        request = unprocessed?.length ? { [tables.counters]: { Keys: unprocessed, ConsistentRead: true } } : undefined;
-      }
-      if (request) throw new Error('counter reads left unprocessed after 5 attempts');
-      return {
-        customerItem: items.get(customerKey(keys.customer)),
-        beneficiaryItem: keys.beneficiary ? items.get(beneficiaryKey(keys.beneficiary)) : undefined,
-        beneficiarySeen: keys.beneficiary ? items.has(seenKey(keys.customer, keys.beneficiary)) : false,
-        ...(linePk ? { line: lineState(items.get(linePk)) } : {}),
-      };
+      const { counters: items } = await readBatch(keys, signal, line);
+      return velocityInputs(keys, items, line);
     },
 
     async takeTicket(keys, line, signal) {
@@ -204,7 +244,7 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
         {
           Put: {
             TableName: tables.decisions,
-            Item: {
+            Item: indexedAsCase({
               transactionId: decision.transactionId,
               status: decision.status,
               initialStatus: decision.status,
@@ -219,15 +259,16 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
               ruleSetVersion: decision.evaluation.ruleSetVersion,
               // Which validate call wrote it: a degraded answer's reconciliation acts only on its own write.
               attemptId: input.attemptId,
-              ruleIds: decision.evaluation.hits.map((hit) => hit.rule),
+              // Only the case queue filters on rule ids.
+              ...(isCase ? { ruleIds: decision.evaluation.hits.map((hit) => hit.rule) } : {}),
               version: 1,
               // A pending payment opens a case for the analysts.
               reviewStage: isCase ? 'FIRST' : 'FINAL',
               ...(isCase ? { caseOpenedAt: now } : {}),
               facts,
               transaction: decision.transaction,
-              rawJson: input.rawJson,
-              timings: input.timings,
+              // Kept once, compressed (the normalised transaction above is what everything reads).
+              raw: packRaw(input.rawJson),
               ...(decision.provider
                 ? {
                     provider: decision.provider,
@@ -236,7 +277,7 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
                     providerStatus: decision.provider.providerStatus,
                   }
                 : {}),
-            },
+            }),
             ConditionExpression: 'attribute_not_exists(transactionId)',
           },
         },

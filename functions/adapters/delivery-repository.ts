@@ -57,8 +57,9 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
               ':token': leaseToken,
               ':until': leaseUntil.toISOString(),
               ':now': at,
-              // A message may arrive a little early (SQS delays are whole seconds, jittered).
-              ':soon': new Date(now.getTime() + 5000).toISOString(),
+              // A message may arrive a little early (SQS delays are whole seconds, rounded); one
+              // earlier than that is sent back until due (a held delivery must not go early).
+              ':soon': new Date(now.getTime() + 1000).toISOString(),
               ':queued': 'QUEUED',
               ':failed': 'FAILED',
             },

@@ -16,6 +16,7 @@ import {
   proposalKey,
 } from '#domain/onepipe/account-mappings.js';
 import type { NotificationRecord, NotificationStore } from '#domain/onepipe/notifications.js';
+import { indexedAsCase } from './decision-items.js';
 import { cancellationCodes, outboxPuts, type TransactItem } from './outbox.js';
 
 export interface OnepipeTables {
@@ -94,7 +95,7 @@ export const onepipeRepository = (client: DynamoDBDocumentClient, tables: Onepip
         items.push({
           Put: {
             TableName: tables.decisions,
-            Item: informationalCase,
+            Item: indexedAsCase(informationalCase as unknown as Record<string, unknown>),
             ConditionExpression: 'attribute_not_exists(transactionId)',
           },
         });

@@ -1,8 +1,15 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { TABLES, type TableKey } from '../tables.js';
+import { type IndexSpec, TABLES, type TableKey } from '../tables.js';
 import { denyGrantsExceptForAwsServices } from './policy-checks.js';
 
 /**
@@ -35,9 +42,12 @@ export class Data extends Construct {
         ...('ttlAttribute' in spec ? { timeToLiveAttribute: spec.ttlAttribute } : {}),
         ...('stream' in spec ? { stream: StreamViewType[spec.stream] } : {}),
       });
-      for (const index of spec.indexes as readonly { name: string; partitionKey: string; sortKey: string }[]) {
+      for (const index of spec.indexes as readonly IndexSpec[]) {
         table.addGlobalSecondaryIndex({
           indexName: index.name,
+          ...(index.include
+            ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.include] }
+            : { projectionType: ProjectionType.ALL }),
           partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
           sortKey: { name: index.sortKey, type: AttributeType.STRING },
         });

@@ -1,7 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
-import { CfnPipe } from 'aws-cdk-lib/aws-pipes';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CfnPipe } from 'aws-cdk-lib/aws-pipes';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OUTBOX_MESSAGE_TEMPLATE, OUTBOX_STREAM_FILTERS } from '../outbox-stream.js';
@@ -29,7 +29,8 @@ export class OutboxPipe extends Construct {
     props.queue.grantSendMessages(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'dynamodb:ListStreams has no resource-level permissions (grantStreamRead); the reads are scoped to this stream.',
+      reason:
+        'dynamodb:ListStreams has no resource-level permissions (grantStreamRead); the reads are scoped to this stream.',
     });
     this.pipe = new CfnPipe(this, 'Pipe', {
       description: 'tm-proxy outbox: new delivery records -> deliveries queue',

@@ -131,18 +131,33 @@ describe('TmProxyStack', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('indexes decisions by status and creation time, and expires counters by TTL', () => {
+  it('indexes cases by status and creation time, projects only what list views read, and expires counters by TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'transactionId', KeyType: 'HASH' }],
       GlobalSecondaryIndexes: Match.arrayWith([
         Match.objectLike({
-          IndexName: 'byStatus',
+          IndexName: 'byCaseStatus',
           KeySchema: [
-            { AttributeName: 'status', KeyType: 'HASH' },
+            { AttributeName: 'caseStatus', KeyType: 'HASH' },
             { AttributeName: 'createdAt', KeyType: 'RANGE' },
           ],
+          Projection: { ProjectionType: 'ALL' },
+        }),
+        Match.objectLike({
+          IndexName: 'byCustomer',
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status', 'baseAmount', 'currency', 'reasons'] },
         }),
       ]),
+    });
+    // The outbox: the deliveries table streams both images to the pipe that feeds the queue.
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'deliveryId', KeyType: 'HASH' }],
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      Source: { 'Fn::GetAtt': [Match.stringLikeRegexp('Deliveries'), 'StreamArn'] },
+      Target: { 'Fn::GetAtt': [Match.stringLikeRegexp('Deliveries'), 'Arn'] },
+      TargetParameters: { InputTemplate: '{"deliveryId":"<$.dynamodb.Keys.deliveryId.S>"}' },
     });
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },

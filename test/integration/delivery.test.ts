@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { deliveryRepository } from '../../functions/adapters/delivery-repository.js';
-import { type Delivery, newDelivery } from '../../functions/domain/webhooks/delivery.js';
+import { type Delivery, heldUntil, newDelivery } from '../../functions/domain/webhooks/delivery.js';
 import { localSqsClient } from '../../local/sqs.js';
 import type { LocalStack } from '../../local/stack.js';
 import { eventually, startReceiver } from '../fixtures/receiver.js';
@@ -45,7 +45,7 @@ afterAll(async () => {
  * queues it. With `publish: false` the stream's record is lost (the pipe was down for longer than
  * the stream keeps records), so no message ever comes for it.
  */
-const enqueue = async (type: string, options: { publish?: boolean } = {}): Promise<Delivery> => {
+const enqueue = async (type: string, options: { publish?: boolean; paused?: boolean } = {}): Promise<Delivery> => {
   const delivery = newDelivery({
     target: 'toqio',
     type,
@@ -55,6 +55,11 @@ const enqueue = async (type: string, options: { publish?: boolean } = {}): Promi
   });
   const stream = stack.outboxStream;
   if (!stream) throw new Error('the stack runs no outbox stream');
+  if (options.paused) {
+    // The caller holds the stream paused and resumes it itself.
+    await db.send(new TransactWriteCommand({ TransactItems: [repo.outboxItem(delivery)] }));
+    return delivery;
+  }
   if (options.publish === false) await stream.pause();
   await db.send(new TransactWriteCommand({ TransactItems: [repo.outboxItem(delivery)] }));
   if (options.publish === false) await stream.resume({ dropPending: true });
@@ -192,6 +197,44 @@ describe('delivery engine', () => {
     await settled(created.deliveryId, 'DELIVERED');
     await queueDrained();
     expect(receiver.requestsFor('COPIES')).toHaveLength(1);
+  });
+
+  it('holds a delivery until its first attempt is due, though the stream publishes it at once', async () => {
+    const held = heldUntil(
+      newDelivery({
+        target: 'toqio',
+        type: 'HELD',
+        subject: 'tx-HELD',
+        payload: { transactionId: 'tx-HELD', status: 'APPROVED' },
+        now: new Date(),
+      }),
+      new Date(Date.now() + 7000),
+    );
+    await db.send(new TransactWriteCommand({ TransactItems: [repo.outboxItem(held)] }));
+    // The stream's message came at once and was sent back until due.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(receiver.requestsFor('HELD')).toHaveLength(0);
+    expect((await repo.get(held.deliveryId))?.status).toBe('QUEUED');
+    const delivered = await settled(held.deliveryId, 'DELIVERED');
+    expect(Date.parse(String(delivered.deliveredAt))).toBeGreaterThanOrEqual(
+      Date.parse(String(held.nextAttemptAt)) - 1000,
+    );
+    expect(receiver.requestsFor('HELD')).toHaveLength(1);
+  });
+
+  it('loses nothing when the process stops between the commit and the queue: the stream still holds the record', async () => {
+    const stream = stack.outboxStream;
+    if (!stream) throw new Error('the stack runs no outbox stream');
+    // The pipe (here its local stand-in) is not running when the record is committed ...
+    await stream.pause();
+    const created = await enqueue('AFTER_RESTART', { publish: false, paused: true });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await repo.get(created.deliveryId))?.status).toBe('QUEUED');
+    // ... and picks it up from the stream when it runs again: delivered once, no sweeper involved.
+    await stream.resume();
+    const delivered = await settled(created.deliveryId, 'DELIVERED');
+    expect(delivered.attempts).toHaveLength(1);
+    expect(receiver.requestsFor('AFTER_RESTART')).toHaveLength(1);
   });
 
   it('recovers a delivery whose message was never sent (crash after the write) with the sweeper', async () => {

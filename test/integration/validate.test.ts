@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { withRawJson } from '../../functions/adapters/decision-items.js';
 import type { LocalStack } from '../../local/stack.js';
 import { aNewBeneficiary, aTransaction, seedExample } from '../fixtures/transactions.js';
 import { startTestStack, testDocumentClient, validate } from './stack.js';
@@ -36,9 +38,13 @@ describe('POST /transaction/validate', () => {
       ruleSetVersion: expect.any(String),
       transaction: { direction: 'OUTBOUND', beneficiaryKey: 'iban:US98765432109876543210' },
       facts: { beneficiary: { firstTime: true }, velocity: { customer: { h24: { count: 1, sum: 250.75 } } } },
-      timings: { rulesMs: expect.any(Number), storageMs: expect.any(Number), totalMs: expect.any(Number) },
     });
-    expect(JSON.parse(item?.rawJson)).toEqual(payload);
+    // Nothing reads the timings from storage (they are in the log and the Server-Timing header).
+    expect(item?.timings).toBeUndefined();
+    // The raw payload is kept once, compressed, and comes back exactly as Toqio sent it.
+    expect(item?.rawJson).toBeUndefined();
+    expect(item?.raw).toBeInstanceOf(Uint8Array);
+    expect(JSON.parse(String(withRawJson(item)?.rawJson))).toEqual(payload);
     expect(item?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
@@ -132,23 +138,30 @@ describe('POST /transaction/validate', () => {
     expect(await counter(`cust#${customer}`)).toBeUndefined();
   });
 
-  it('lists pending decisions oldest first through the status index', async () => {
+  it('lists pending decisions oldest first through the case index, which holds cases only', async () => {
     const first = aTransaction({ baseTotal: 20000 });
     const second = aTransaction({ baseTotal: 30000 });
+    const automatic = aTransaction({ baseTotal: 20, customer: `auto-${randomUUID()}` });
     await validate(stack.apiUrl, first);
     await validate(stack.apiUrl, second);
-    const result = await db.send(
-      new QueryCommand({
-        TableName: stack.tables.decisions,
-        IndexName: 'byStatus',
-        KeyConditionExpression: '#s = :s',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': 'PENDING_EXTERNAL_APPROVAL' },
-      }),
-    );
-    const ids = (result.Items ?? []).map((item) => item.transactionId);
+    expect((await validate(stack.apiUrl, automatic)).body.status).toBe('APPROVED');
+    const inIndex = async (status: string) => {
+      const result = await db.send(
+        new QueryCommand({
+          TableName: stack.tables.decisions,
+          IndexName: 'byCaseStatus',
+          KeyConditionExpression: '#s = :s',
+          ExpressionAttributeNames: { '#s': 'caseStatus' },
+          ExpressionAttributeValues: { ':s': status },
+        }),
+      );
+      return (result.Items ?? []).map((item) => item.transactionId);
+    };
+    const ids = await inIndex('PENDING_EXTERNAL_APPROVAL');
     expect(ids.indexOf(first.id)).toBeGreaterThanOrEqual(0);
     expect(ids.indexOf(first.id)).toBeLessThan(ids.indexOf(second.id));
+    // A decision that opened no case costs no write in the index (sparse: it has no caseStatus).
+    expect(await inIndex('APPROVED')).not.toContain(automatic.id);
   });
 
   it('answers a retry after a final decision with the final status', async () => {

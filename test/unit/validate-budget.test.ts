@@ -33,15 +33,23 @@ const neverAnswers =
 
 const unused = () => Promise.reject(new Error('not reached in this test'));
 
-/** Storage that reads fine (no earlier decision, empty counters) and hangs on the write. */
-const hangsOnWrite = (signals: AbortSignal[]): DecisionStore => ({
-  findAnswer: async () => undefined,
-  loadVelocity: async (): Promise<VelocityInputs> => ({ beneficiarySeen: false }),
-  saveDecision: (_input, signal) => neverAnswers<never>(signals)(signal),
-  takeTicket: unused,
-  skipTurn: unused,
-  leaveLine: unused,
+/** A store whose one-round-trip read is its two reads together, as the repository's BatchGet is. */
+const reading = (store: Omit<DecisionStore, 'loadInputs'>): DecisionStore => ({
+  ...store,
+  loadInputs: (transactionId, keys, signal) =>
+    Promise.all([store.findAnswer(transactionId, signal), store.loadVelocity(keys, signal)]),
 });
+
+/** Storage that reads fine (no earlier decision, empty counters) and hangs on the write. */
+const hangsOnWrite = (signals: AbortSignal[]): DecisionStore =>
+  reading({
+    findAnswer: async () => undefined,
+    loadVelocity: async (): Promise<VelocityInputs> => ({ beneficiarySeen: false }),
+    saveDecision: (_input, signal) => neverAnswers<never>(signals)(signal),
+    takeTicket: unused,
+    skipTurn: unused,
+    leaveLine: unused,
+  });
 
 const depsWith = (store: DecisionStore, changes: Partial<ValidateDeps> = {}): ValidateDeps => ({
   store,
@@ -75,14 +83,14 @@ describe('validatePayment within its latency budget', () => {
   it('answers REJECTED (SERVICE_DEGRADED) within the budget when storage never answers a read', async () => {
     const signals: AbortSignal[] = [];
     const reads = neverAnswers<never>(signals);
-    const store: DecisionStore = {
+    const store: DecisionStore = reading({
       findAnswer: (_id, signal) => reads(signal),
       loadVelocity: (_keys, signal) => reads(signal),
       saveDecision: unused,
       takeTicket: unused,
       skipTurn: unused,
       leaveLine: unused,
-    };
+    });
     const { outcome, elapsedMs } = await timedValidate(depsWith(store));
     expectDegraded(outcome);
     expect(elapsedMs).toBeGreaterThanOrEqual(BUDGET_MS - 5);
@@ -101,7 +109,8 @@ describe('validatePayment within its latency budget', () => {
       currency: expect.anything(),
     });
     expect(outcome.decision).toBeUndefined();
-    expect(outcome.timings.storageMs).toBeGreaterThanOrEqual(BUDGET_MS - 5);
+    // Storage waited out the budget, less what went before the read (parsing; more on a busy machine).
+    expect(outcome.timings.storageMs).toBeGreaterThanOrEqual(BUDGET_MS - 30);
     // The same deadline aborts the calls themselves, so the SDK can stop waiting too.
     expect(signals).toHaveLength(2);
     for (const signal of signals) expect(signal.aborted).toBe(true);
@@ -132,7 +141,7 @@ describe('validatePayment within its latency budget', () => {
 
   it('answers at once, asking storage nothing, when the budget is spent before the first call', async () => {
     const calls: string[] = [];
-    const store: DecisionStore = {
+    const store: DecisionStore = reading({
       findAnswer: async () => {
         calls.push('findAnswer');
         return undefined;
@@ -145,7 +154,7 @@ describe('validatePayment within its latency budget', () => {
       takeTicket: unused,
       skipTurn: unused,
       leaveLine: unused,
-    };
+    });
     // The clock jumps past the budget between the start and the first storage call.
     const times = [0];
     const clock = () => times.shift() ?? 10 * BUDGET_MS;
@@ -159,14 +168,14 @@ describe('validatePayment within its latency budget', () => {
 
   it('answers the fail mode at once when storage fails outright, keeping the error', async () => {
     const failure = new Error('connect ECONNREFUSED 127.0.0.1:8000');
-    const store: DecisionStore = {
+    const store: DecisionStore = reading({
       findAnswer: () => Promise.reject(failure),
       loadVelocity: async () => ({ beneficiarySeen: false }),
       saveDecision: unused,
       takeTicket: unused,
       skipTurn: unused,
       leaveLine: unused,
-    };
+    });
     const { outcome, elapsedMs } = await timedValidate(depsWith(store));
     expectDegraded(outcome);
     expect(outcome.error).toBe(failure);
@@ -175,10 +184,10 @@ describe('validatePayment within its latency budget', () => {
   });
 
   it('decides and stores normally when storage answers in time', async () => {
-    const store: DecisionStore = {
+    const store: DecisionStore = reading({
       ...hangsOnWrite([]),
       saveDecision: async () => ({ kind: 'stored' }),
-    };
+    });
     const { outcome } = await timedValidate(depsWith(store));
     expect(outcome).toMatchObject({ source: 'decided', answer: { status: 'APPROVED', reasons: [] } });
     expect(outcome.reconcile).toBeUndefined();

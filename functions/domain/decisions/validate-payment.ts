@@ -67,6 +67,15 @@ export type SaveResult =
 export interface DecisionStore {
   /** The stored answer for a transaction, if it was decided before (its current, possibly final, status). */
   findAnswer(transactionId: string, signal: AbortSignal): Promise<ValidateAnswer | undefined>;
+  /**
+   * What deciding a new payment reads, in one round trip: its stored answer (if it was decided
+   * before) and the counters it is decided on.
+   */
+  loadInputs(
+    transactionId: string,
+    keys: CounterKeys,
+    signal: AbortSignal,
+  ): Promise<[ValidateAnswer | undefined, VelocityInputs]>;
   /** The counters a decision reads; with `line`, also how far that line has been served. */
   loadVelocity(keys: CounterKeys, signal: AbortSignal, line?: Line): Promise<VelocityInputs>;
   /** Takes the next ticket in a line; answers it and the last ticket served. */
@@ -255,18 +264,14 @@ export const validatePayment = async (
   try {
     const keys: CounterKeys = { customer: normalised.customer, beneficiary: normalised.beneficiaryKey };
     const read = () =>
-      timed((signal) =>
-        Promise.all([
-          deps.store.findAnswer(normalised.id, signal).then((stored) => {
-            // Only a payment with no stored decision reaches the provider, and only once.
-            if (!stored && provider && !screening) {
-              screening = provider.screen({ transaction: normalised, payload: transaction });
-            }
-            return stored;
-          }),
-          deps.store.loadVelocity(keys, signal),
-        ]),
-      );
+      timed(async (signal) => {
+        const inputs = await deps.store.loadInputs(normalised.id, keys, signal);
+        // Only a payment with no stored decision reaches the provider, and only once.
+        if (!inputs[0] && provider && !screening) {
+          screening = provider.screen({ transaction: normalised, payload: transaction });
+        }
+        return inputs;
+      });
     /**
      * Waits until every earlier ticket in the line was served, reading the counters and the line
      * together; polls less often the further back it stands. A ticket whose holder went quiet
@@ -289,9 +294,7 @@ export const validatePayment = async (
           // The read that showed our turn carries the counters as they are: decide on them at once
           // (a duplicate of this payment is caught by the decision's own condition).
           if (latest) return [undefined, latest, { line, ticket, state }];
-          const [stored, inputs] = await timed((signal) =>
-            Promise.all([deps.store.findAnswer(normalised.id, signal), deps.store.loadVelocity(keys, signal)]),
-          );
+          const [stored, inputs] = await timed((signal) => deps.store.loadInputs(normalised.id, keys, signal));
           return [stored, inputs, { line, ticket, state }];
         }
         const ahead = ticket - 1 - reach;

@@ -101,7 +101,7 @@ export const caseOperations = (deps: AdminDeps): CaseOperations => {
       const parsed = parseQuery(CaseQuerySchema, query);
       const now = new Date();
       const filter = toWorkflowFilter(parsed, now);
-      checkCursor(parsed.cursor, ['transactionId', 'status', 'createdAt'], { status: filter.indexStatus });
+      checkCursor(parsed.cursor, ['transactionId', 'caseStatus', 'createdAt'], { caseStatus: filter.indexStatus });
       const page = await refusedInputAsBadRequest(() => deps.cases.listCases(filter, parsed.limit, parsed.cursor));
       return json(200, { items: page.items.map((record) => summary(record, now)), nextCursor: page.nextCursor });
     },
