@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { onepipeCreditConfirmer } from '#adapters/onepipe-query.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';
+import { ruleSetRepository } from '#adapters/rule-set-repository.js';
 import {
   isOurRequestRef,
   ONEPIPE_ACK,
@@ -30,10 +31,10 @@ import {
 import { ConflictError, ForbiddenError, NotConfiguredError, UnauthorizedError } from '#shared/errors.js';
 import { fieldProblems, httpHandler, json, parseJsonBody, secretsEqual } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
-import { loadRulesEngine } from '#shared/rules-loader.js';
+import { activeRulesFrom } from '#shared/rule-source.js';
 
 const onepipeShape = {
-  ...tablesConfig('notifications', 'mappings', 'deliveries', 'decisions'),
+  ...tablesConfig('notifications', 'mappings', 'deliveries', 'decisions', 'ruleSets'),
   ...queuesConfig('deliveries'),
   ...bodyLimitConfig,
   ...onepipeInboundConfig,
@@ -119,10 +120,11 @@ export const buildHandler = ({ config, notifications: deps }: OnepipeNotificatio
 
 export const handler = builtOnFirstCall(async () => {
   const config = await functionConfig(OnepipeNotificationsConfigSchema);
+  const documentClient = documentClientFor(config);
   return buildHandler({
     config,
     notifications: {
-      store: onepipeRepository(documentClientFor(config), {
+      store: onepipeRepository(documentClient, {
         notifications: config.NOTIFICATIONS_TABLE,
         mappings: config.MAPPINGS_TABLE,
         deliveries: config.DELIVERIES_TABLE,
@@ -134,7 +136,10 @@ export const handler = builtOnFirstCall(async () => {
         queue: config.DELIVERIES_QUEUE_URL,
         deadLetter: notBound('deliveries-dlq'),
       }),
-      inboundRules: await loadRulesEngine(config.INBOUND_RULES_FILE),
+      inboundRules: activeRulesFrom(ruleSetRepository(documentClient, config.RULE_SETS_TABLE), 'inbound', {
+        file: config.INBOUND_RULES_FILE,
+        refreshSeconds: config.RULES_REFRESH_SECONDS,
+      }),
       settings: { currency: config.ONEPIPE_CURRENCY, balance: config.TOQIO_INBOUND_BALANCE },
       ...(config.ONEPIPE_CONFIRM_CREDITS && config.ONEPIPE_OUTBOUND_API_KEY && config.ONEPIPE_OUTBOUND_CLIENT_SECRET
         ? {

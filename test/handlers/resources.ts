@@ -8,6 +8,7 @@ import { decisionRepository } from '#adapters/decision-repository.js';
 import { degradedAnswerQueue } from '#adapters/degraded-answer-queue.js';
 import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { providerCheckQueue } from '#adapters/provider-check-queue.js';
+import { fixedRules, type RuleSource } from '#domain/rules/active-rules.js';
 import * as validate from '#handlers/validate.js';
 import { QUEUES, type QueueKey } from '#lib/queues.js';
 import { TABLES, type TableKey } from '#lib/tables.js';
@@ -113,8 +114,9 @@ export const TOQIO_KEY = 'handler-test-toqio-key-0001';
  * The validate function built from its own schema and real adapters on these resources, with the
  * shipped rule set, and a POST of a payload to it as API Gateway would send it (Toqio's key unless
  * other headers are given). Tests of case handlers open their cases through it, as Toqio does.
+ * `rules` replaces the shipped file (the rule set tests give it the active version from storage).
  */
-export const validateFunction = async (resources: HandlerResources) => {
+export const validateFunction = async (resources: HandlerResources, rules?: RuleSource) => {
   const { documentClient, sqsClient, queues } = resources;
   const config = resources.configOf(validate.ValidateConfigSchema, { TOQIO_API_KEY: TOQIO_KEY });
   const handler = validate.buildHandler({
@@ -126,7 +128,8 @@ export const validateFunction = async (resources: HandlerResources) => {
       deliveries: config.DELIVERIES_TABLE,
     }),
     // Awaited: the loader may read the rule set asynchronously.
-    rules: await loadRulesEngine(fileURLToPath(new URL('../../rules/default.yaml', import.meta.url))),
+    rules:
+      rules ?? fixedRules(await loadRulesEngine(fileURLToPath(new URL('../../rules/default.yaml', import.meta.url)))),
     approvedPaymentReports: approvedPaymentReports(config),
     approvedPaymentNote: approvedPaymentNote(config),
     deliveryQueue: deliveryQueue(sqsClient, {
