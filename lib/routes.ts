@@ -99,7 +99,14 @@ export const FUNCTIONS = {
     secrets: ['toqio', 'provider'],
     memoryMb: 1024,
     timeoutSeconds: 10,
-    tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
+    // ruleSets: read only. The active rules are looked up there; only the admin function writes rules.
+    tables: {
+      decisions: 'readWrite',
+      counters: 'readWrite',
+      history: 'append',
+      deliveries: 'readWrite',
+      ruleSets: 'read',
+    },
     queues: { deliveries: 'send', providerChecks: 'send', degradedAnswers: 'send' },
     assets: ['rules'],
     settings: [...BASE, 'TOQIO_API_KEY_HEADER', 'VALIDATE_BUDGET_MS', 'FAIL_MODE', ...PROVIDER, ...ONEPIPE_REPORTS],
@@ -146,7 +153,13 @@ export const FUNCTIONS = {
     secrets: ['onepipeInbound', 'onepipeOutbound'],
     memoryMb: 512,
     timeoutSeconds: 10,
-    tables: { notifications: 'readWrite', mappings: 'read', deliveries: 'readWrite', decisions: 'readWrite' },
+    tables: {
+      notifications: 'readWrite',
+      mappings: 'read',
+      deliveries: 'readWrite',
+      decisions: 'readWrite',
+      ruleSets: 'read',
+    },
     queues: { deliveries: 'send' },
     assets: ['rules'],
     settings: [...BASE, ...ONEPIPE_REPORTS, ...ONEPIPE_CREDITS],
@@ -207,8 +220,12 @@ export const FUNCTIONS = {
       mappings: 'readWriteDelete',
       // Failed sign-ins per source address (rate limit).
       counters: 'readWrite',
+      // Rule set versions: drafts, proposals, approvals, and seeding version 1 from the shipped files.
+      ruleSets: 'readWrite',
     },
     queues: { deliveries: 'send' },
+    // The shipped rule sets: version 1 of each set when the table has none yet.
+    assets: ['rules'],
     servesUi: true,
     settings: [
       ...BASE,

@@ -2,8 +2,10 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';
+import { ruleSetRepository } from '#adapters/rule-set-repository.js';
 import { signInThrottle } from '#adapters/sign-in-throttle.js';
 import { agreementReport } from '#domain/providers/verdicts.js';
+import { ruleSetWorkflow } from '#domain/rules/rule-set-workflow.js';
 import { buildOpenApi } from '#lib/openapi.js';
 import { type AdminOperations, adminRouter } from '#shared/admin-router.js';
 import { caseWorkflow, logPublishError } from '#shared/case-workflow.js';
@@ -12,11 +14,13 @@ import { configSchema } from '#shared/config.js';
 import { BadRequestError } from '#shared/errors.js';
 import { httpHandler, json } from '#shared/http.js';
 import { providerNameFor } from '#shared/provider.js';
+import { readRuleSetFile } from '#shared/rules-loader.js';
 import { staticFiles } from '#shared/static-files.js';
 import { caseOperations } from './admin/cases.js';
 import { deliveryOperations } from './admin/deliveries.js';
 import { type AdminDeps, adminShape } from './admin/deps.js';
 import { onepipeOperations } from './admin/onepipe.js';
+import { ruleSetOperations } from './admin/rule-sets.js';
 
 export const AdminConfigSchema = configSchema(adminShape);
 
@@ -45,6 +49,7 @@ export const buildHandler = (deps: AdminDeps) => {
     ...caseOperations(deps),
     ...deliveryOperations(deps),
     ...onepipeOperations(deps),
+    ...ruleSetOperations(deps),
   };
   const ui = staticFiles(deps.config.UI_DIR);
   // During a rotation each person's previous token signs in too (the configuration checks they pair up).
@@ -85,6 +90,10 @@ export const adminDeps = (
     },
     // Named from the settings: the admin function holds none of the provider's credentials.
     providerName: providerNameFor(config),
+    ruleSets: ruleSetWorkflow({
+      store: ruleSetRepository(documentClient, config.RULE_SETS_TABLE),
+      shipped: (ruleSet) => readRuleSetFile(ruleSet === 'outbound' ? config.RULES_FILE : config.INBOUND_RULES_FILE),
+    }),
     guard: signInThrottle(documentClient, config.COUNTERS_TABLE, {
       maxFailures: config.ADMIN_SIGNIN_MAX_FAILURES,
       windowSeconds: config.ADMIN_SIGNIN_WINDOW_SECONDS,
