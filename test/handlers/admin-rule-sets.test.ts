@@ -1,48 +1,32 @@
 import { ruleSetRepository } from '#adapters/rule-set-repository.js';
-import { AdminConfigSchema, adminDeps, buildHandler } from '#handlers/admin.js';
 import { activeRulesFrom } from '#shared/rule-source.js';
 import { readRuleSetFile } from '#shared/rules-loader.js';
-import { httpApiEvent, lambdaContext } from '../fixtures/events.js';
 import { aTransaction } from '../fixtures/transactions.js';
-import { bodyOf, type HandlerResources, handlerResources, validateFunction } from './resources.js';
+import { adminFunction, bodyOf, type HandlerResources, handlerResources, validateFunction } from './resources.js';
 
-const ANA = 'Bearer rules-test-analyst-00001';
-const SAM = 'Bearer rules-test-supervisor-0001';
-const KIM = 'Bearer rules-test-supervisor-0002';
+const ANA = { authorization: 'Bearer rules-test-analyst-00001' };
+const SAM = { authorization: 'Bearer rules-test-supervisor-0001' };
+const KIM = { authorization: 'Bearer rules-test-supervisor-0002' };
 let resources: HandlerResources;
-let handler: ReturnType<typeof buildHandler>;
+let admin: ReturnType<typeof adminFunction>;
 let validate: Awaited<ReturnType<typeof validateFunction>>;
 
 beforeAll(async () => {
   resources = await handlerResources();
-  const { documentClient, sqsClient } = resources;
-  const config = resources.configOf(AdminConfigSchema, {
+  admin = adminFunction(resources, {
     ADMIN_TOKENS:
       'ana:analyst:rules-test-analyst-00001,sam:supervisor:rules-test-supervisor-0001,kim:supervisor:rules-test-supervisor-0002',
   });
-  handler = buildHandler(adminDeps(config, documentClient, sqsClient));
   // validate as deployed: built once, its rules the ACTIVE version from storage, looked up every second.
   validate = await validateFunction(
     resources,
-    activeRulesFrom(ruleSetRepository(documentClient, resources.tables.ruleSets), 'outbound', {
+    activeRulesFrom(ruleSetRepository(resources.documentClient, resources.tables.ruleSets), 'outbound', {
       file: 'rules/default.yaml',
       refreshSeconds: 1,
     }),
   );
 });
 afterAll(() => resources.destroy());
-
-const admin = (method: string, path: string, authorization: string, body?: unknown) =>
-  handler(
-    httpApiEvent({
-      method,
-      path,
-      routeKey: '$default',
-      headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }),
-    lambdaContext('admin'),
-  );
 
 /** The shipped outbound rules as an API body, with changes. */
 const shippedBody = async (description: string, extraRules: Record<string, unknown>[] = []) => {

@@ -9,6 +9,7 @@ import { degradedAnswerQueue } from '#adapters/degraded-answer-queue.js';
 import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { providerCheckQueue } from '#adapters/provider-check-queue.js';
 import { fixedRules, type RuleSource } from '#domain/rules/active-rules.js';
+import * as admin from '#handlers/admin.js';
 import * as validate from '#handlers/validate.js';
 import { QUEUES, type QueueKey } from '#lib/queues.js';
 import { TABLES, type TableKey } from '#lib/tables.js';
@@ -148,6 +149,27 @@ export const validateFunction = async (resources: HandlerResources, rules?: Rule
         body: JSON.stringify(payload),
       }),
       lambdaContext('validate'),
+    );
+};
+
+/**
+ * The admin function built from its own schema (with these variables, such as ADMIN_TOKENS) and
+ * real adapters on these resources, and a request to its Function URL (the HTTP API's v2.0 event).
+ */
+export const adminFunction = (resources: HandlerResources, variables: Record<string, string>) => {
+  const config = resources.configOf(admin.AdminConfigSchema, variables);
+  const handler = admin.buildHandler(admin.adminDeps(config, resources.documentClient, resources.sqsClient));
+  return (method: string, path: string, headers: Record<string, string> = {}, body?: unknown, sourceIp = '127.0.0.1') =>
+    handler(
+      httpApiEvent({
+        method,
+        path,
+        routeKey: '$default',
+        sourceIp,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+      lambdaContext('admin'),
     );
 };
 

@@ -8,6 +8,7 @@ import {
   checkRuleSetBody,
   diffVersions,
   InvalidRuleSetError,
+  newVersion,
   planApprove,
   planPropose,
   planReject,
@@ -115,22 +116,15 @@ describe('lists in conditions', () => {
 
 describe('version transitions', () => {
   const version = (changes: Partial<VersionSummary> = {}): VersionSummary => ({
-    ruleSet: 'outbound',
+    ...newVersion({
+      ruleSet: 'outbound',
+      body: checkRuleSetBody({ description: 'ddd', rules: [rule('r', 'true')] }),
+      author: 'sam',
+      now: new Date('2026-01-01T00:00:00.000Z'),
+      active: 1,
+      state: 'PROPOSED',
+    }),
     version: 2,
-    state: 'PROPOSED',
-    description: 'd',
-    author: 'sam',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    basedOn: 1,
-    copiedFrom: null,
-    proposedBy: 'sam',
-    proposedAt: '2026-01-01T00:00:00.000Z',
-    approver: null,
-    approvedAt: null,
-    rejectedBy: null,
-    rejectedAt: null,
-    rejectReason: null,
-    retiredAt: null,
     ...changes,
   });
   const now = new Date('2026-01-02T00:00:00.000Z');
