@@ -170,6 +170,8 @@ describe('rule set storage on DynamoDB Local', () => {
         throw new Error('not used once seeded');
       },
       refreshMs: 30_000,
+      // DynamoDB Local on a busy machine can take longer than the default 250 ms.
+      maxWaitMs: 10_000,
       clock: () => now,
     });
     await ensureSeeded('outbound', { store, shipped });
@@ -181,12 +183,18 @@ describe('rule set storage on DynamoDB Local', () => {
     await workflow.propose('outbound', next, 'sam');
     await workflow.approve('outbound', next, 'kim');
     expect((await rules.current()).version).toBe('outbound@1');
-    now = 30_000;
-    // The stale call still answers at once with the rules in hand, and starts the one lookup.
+    // From half the interval the pointer is read in the background: this call still decides at once.
+    now = 15_000;
     expect((await rules.current()).version).toBe('outbound@1');
     await rules.refresh();
-    expect((await rules.current()).version).toBe(`outbound@${next}`);
     expect(pointerReads).toBe(2);
+    expect((await rules.current()).version).toBe(`outbound@${next}`);
+    // Without traffic in between, a call a whole interval after the last lookup waits for the next one.
+    const later = await workflow.rollback('outbound', 1, 'kim');
+    await workflow.approve('outbound', later, 'sam');
+    now = 45_000;
+    expect((await rules.current()).version).toBe(`outbound@${later}`);
+    expect(pointerReads).toBe(3);
     await own.destroy();
   });
 });

@@ -18,18 +18,22 @@ export interface ActiveRulesDeps {
   shipped: () => Promise<RulesEngine>;
   /** How long a looked-up answer is trusted before the pointer is read again (at most 60 s). */
   refreshMs: number;
+  /** How long a call waits for a due lookup before deciding with the rules in hand (slow storage); default 250 ms. */
+  maxWaitMs?: number;
   clock?: () => number;
   onRefreshError?: (error: unknown) => void;
 }
 
 /**
- * The ACTIVE version of a rule set, compiled once per version and cached. The first call loads it
- * (no storage is read at import: cold start stays as it was); later calls answer from the cache
- * and, once it is `refreshMs` old, start one pointer read in the background (stale while
- * revalidate), so a decision never waits on it: a newly approved version decides within
- * `refreshMs` plus one call, with no storage round trip per decision. A failed refresh keeps the
- * rules in hand and tries again after `refreshMs`; a failed first load fails the call (no
- * decision is made with rules that may be out of date).
+ * The ACTIVE version of a rule set, compiled once per version and cached. Nothing is read at
+ * import (cold start stays as it was): the first call loads it. After that a call answers from
+ * the cache while it is younger than `refreshMs`; from half that age the set's pointer (one
+ * GetItem) is read again in the background, so under steady traffic no decision waits on it; a
+ * call that finds the cache `refreshMs` old (sparse traffic) waits for the lookup, at most
+ * `maxWaitMs`. So a newly approved version decides within `refreshMs` of its approval, with one
+ * small read per interval and none per decision; a new version is read and compiled only when
+ * the pointer moved. A failed lookup keeps the rules in hand and tries again after `refreshMs`;
+ * a failed first load fails the call (no decision is made with rules that may be out of date).
  */
 export const activeRules = (deps: ActiveRulesDeps): RuleSource & { refresh(): Promise<RulesEngine> } => {
   const clock = deps.clock ?? Date.now;
@@ -55,10 +59,18 @@ export const activeRules = (deps: ActiveRulesDeps): RuleSource & { refresh(): Pr
     return engine;
   };
 
+  /** One lookup at a time; a failed one leaves the rules in hand, to be looked up again after refreshMs. */
   const refresh = () => {
-    refreshing ??= load().finally(() => {
-      refreshing = undefined;
-    });
+    refreshing ??= load()
+      .catch((error: unknown) => {
+        if (!cached) throw error;
+        cached = { ...cached, checkedAt: clock() };
+        deps.onRefreshError?.(error);
+        return cached.engine;
+      })
+      .finally(() => {
+        refreshing = undefined;
+      });
     return refreshing;
   };
 
@@ -66,14 +78,16 @@ export const activeRules = (deps: ActiveRulesDeps): RuleSource & { refresh(): Pr
     refresh,
     async current() {
       if (!cached) return refresh();
-      if (clock() - cached.checkedAt >= deps.refreshMs && !refreshing) {
-        const stale = cached;
-        refresh().catch((error: unknown) => {
-          // Keep deciding with the rules in hand; look again after refreshMs.
-          if (cached === stale) cached = { ...stale, checkedAt: clock() };
-          deps.onRefreshError?.(error);
+      const age = clock() - cached.checkedAt;
+      if (age >= deps.refreshMs) {
+        const stale = cached.engine;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const waited = new Promise<RulesEngine>((resolve) => {
+          timer = setTimeout(() => resolve(stale), deps.maxWaitMs ?? 250);
         });
+        return Promise.race([refresh(), waited]).finally(() => clearTimeout(timer));
       }
+      if (age >= deps.refreshMs / 2) void refresh();
       return cached.engine;
     },
   };
