@@ -212,7 +212,17 @@ describe('rule sets in the admin API', () => {
     const againstVersion1 = bodyOf(
       await admin('POST', '/api/rule-sets/outbound/test', ANA, { version: 1, transactionId: String(payload.id) }),
     );
-    expect(againstVersion1).toMatchObject({ outcome: 'PENDING_EXTERNAL_APPROVAL', ruleSetVersion: 'outbound@1' });
+    expect(againstVersion1).toMatchObject({
+      outcome: 'PENDING_EXTERNAL_APPROVAL',
+      ruleSetVersion: 'outbound@1',
+      hits: [expect.objectContaining({ rule: 'large-amount' })],
+      errors: [],
+      // The facts as they were when it was decided, velocity included.
+      facts: {
+        tx: { baseAmount: 20_000 },
+        velocity: (await resources.item('decisions', { transactionId: String(payload.id) }))?.facts.velocity,
+      },
+    });
     const broken = await admin('POST', '/api/rule-sets/outbound/test', ANA, {
       rules: [{ ...EXACT_777, condition: 'tx.baseAmount ==' }],
       transactionId: String(payload.id),

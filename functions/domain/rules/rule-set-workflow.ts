@@ -166,7 +166,8 @@ export const ruleSetWorkflow = (deps: RuleSetWorkflowDeps) => {
 
     /** One version, whole, with its diff against the active one. */
     async view(ruleSet: RuleSetName, number: number) {
-      const [version, current] = await Promise.all([load(ruleSet, number), active(ruleSet)]);
+      const current = await active(ruleSet);
+      const version = await load(ruleSet, number);
       return { ...version, activeVersion: current?.version ?? null, diff: diffVersions(current, version) };
     },
 
@@ -180,7 +181,9 @@ export const ruleSetWorkflow = (deps: RuleSetWorkflowDeps) => {
       storeVersion(ruleSet, checkRuleSetBody(input), actor, { state: 'DRAFT' }),
 
     async propose(ruleSet: RuleSetName, number: number, actor: string) {
-      const [version, base] = await Promise.all([load(ruleSet, number), active(ruleSet)]);
+      // The active version first: it seeds version 1 when the set has none yet.
+      const base = await active(ruleSet);
+      const version = await load(ruleSet, number);
       const at = now();
       const changes = planPropose(version, actor, at);
       await store.changeState(
@@ -193,7 +196,9 @@ export const ruleSetWorkflow = (deps: RuleSetWorkflowDeps) => {
     },
 
     async approve(ruleSet: RuleSetName, number: number, actor: string) {
-      const [version, base] = await Promise.all([load(ruleSet, number), active(ruleSet)]);
+      // The active version first: it seeds version 1 when the set has none yet.
+      const base = await active(ruleSet);
+      const version = await load(ruleSet, number);
       const at = now();
       const changes = planApprove(version, actor, at);
       // Compiled once more before it can decide anything: nothing invalid becomes ACTIVE.
@@ -208,7 +213,9 @@ export const ruleSetWorkflow = (deps: RuleSetWorkflowDeps) => {
     },
 
     async reject(ruleSet: RuleSetName, number: number, actor: string, reason: string) {
-      const [version, base] = await Promise.all([load(ruleSet, number), active(ruleSet)]);
+      // The active version first: it seeds version 1 when the set has none yet.
+      const base = await active(ruleSet);
+      const version = await load(ruleSet, number);
       const at = now();
       const changes = planReject(version, actor, reason, at);
       await store.changeState(
@@ -222,6 +229,7 @@ export const ruleSetWorkflow = (deps: RuleSetWorkflowDeps) => {
 
     /** Rolling back: a new PROPOSED version copying a retired one, approved like any proposal. */
     async rollback(ruleSet: RuleSetName, number: number, actor: string) {
+      await ensureSeeded(ruleSet, deps);
       const source = await load(ruleSet, number);
       checkRollbackSource(source);
       const body = checkRuleSetBody({

@@ -47,6 +47,13 @@ const versionOf = ({ params }: AdminRequest): number => {
   return version;
 };
 
+/** The facts a stored decision kept (the engine's Facts), as a test reads them back. */
+const StoredFactsSchema = z.object({
+  tx: z.record(z.string(), z.unknown()),
+  velocity: z.custom<Facts['velocity']>((value) => typeof value === 'object' && value !== null),
+  beneficiary: z.object({ key: z.string().nullable(), firstTime: z.boolean() }),
+});
+
 /** A refused rule set as the case API's 400: `fields` names each rule and what is wrong. */
 const refusedAsBadRequest = async <T>(run: () => Promise<T>): Promise<T> => {
   try {
@@ -68,10 +75,15 @@ export const ruleSetOperations = (deps: AdminDeps): RuleSetOperations => {
   /** Facts of the payment a test names: a stored decision's as they were, or a payment in Toqio's shape. */
   const testFacts = async (body: { transactionId?: string | undefined; transaction?: unknown }): Promise<Facts> => {
     if (body.transactionId !== undefined) {
-      const stored = await deps.cases.getFull(body.transactionId);
-      if (!stored?.facts)
+      const item = await deps.cases.getFull(body.transactionId);
+      // The decision keeps the normalised payment as `transaction` and the other facts beside it.
+      const stored = StoredFactsSchema.safeParse(
+        item ? { ...(item.facts as object), tx: item.transaction } : undefined,
+      );
+      if (!stored.success) {
         throw new RuleSetNotFoundError(`No decision ${body.transactionId} with facts to test against`);
-      return stored.facts as Facts;
+      }
+      return stored.data;
     }
     const payment = TransactionSchema.safeParse(body.transaction);
     if (!payment.success) {
