@@ -99,7 +99,14 @@ export const FUNCTIONS = {
     secrets: ['toqio', 'provider'],
     memoryMb: 1024,
     timeoutSeconds: 10,
-    tables: { decisions: 'readWrite', counters: 'readWrite', history: 'append', deliveries: 'readWrite' },
+    // ruleSets: read only. The active rules are looked up there; only the admin function writes rules.
+    tables: {
+      decisions: 'readWrite',
+      counters: 'readWrite',
+      history: 'append',
+      deliveries: 'readWrite',
+      ruleSets: 'read',
+    },
     queues: { providerChecks: 'send', degradedAnswers: 'send' },
     assets: ['rules'],
     settings: [...BASE, 'TOQIO_API_KEY_HEADER', 'VALIDATE_BUDGET_MS', 'FAIL_MODE', ...PROVIDER, ...ONEPIPE_REPORTS],
@@ -144,7 +151,13 @@ export const FUNCTIONS = {
     secrets: ['onepipeInbound', 'onepipeOutbound'],
     memoryMb: 512,
     timeoutSeconds: 10,
-    tables: { notifications: 'readWrite', mappings: 'read', deliveries: 'readWrite', decisions: 'readWrite' },
+    tables: {
+      notifications: 'readWrite',
+      mappings: 'read',
+      deliveries: 'readWrite',
+      decisions: 'readWrite',
+      ruleSets: 'read',
+    },
     assets: ['rules'],
     settings: [...BASE, ...ONEPIPE_REPORTS, ...ONEPIPE_CREDITS],
     trigger: { kind: 'http' },
@@ -204,7 +217,11 @@ export const FUNCTIONS = {
       mappings: 'readWriteDelete',
       // Failed sign-ins per source address (rate limit).
       counters: 'readWrite',
+      // Rule set versions: drafts, proposals, approvals, and seeding version 1 from the shipped files.
+      ruleSets: 'readWrite',
     },
+    // The shipped rule sets: version 1 of each set when the table has none yet.
+    assets: ['rules'],
     servesUi: true,
     settings: [
       ...BASE,

@@ -89,6 +89,19 @@ export const TABLES = {
       { name: 'bySubject', partitionKey: 'subject', sortKey: 'createdAt' },
     ],
   },
+  /**
+   * Rule set versions (rules/*.yaml became version 1 of each set), their lists in gzip chunks,
+   * each set's pointer to its ACTIVE version and its append-only history: one partition per set,
+   * so a version and its lists come back in one query (functions/adapters/rule-set-repository.ts).
+   * A table of its own: the decision functions may only read it, the admin function writes it.
+   */
+  ruleSets: {
+    id: 'RuleSets',
+    envVar: 'RULE_SETS_TABLE',
+    partitionKey: 'ruleSet',
+    sortKey: 'sk',
+    indexes: [],
+  },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableKey = keyof typeof TABLES;

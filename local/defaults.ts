@@ -7,7 +7,11 @@ export const LOCAL_DEFAULTS = {
   AWS_REGION: 'us-east-1',
   TOQIO_API_KEY: 'local-toqio-api-key-change-me',
   TOQIO_API_KEY_HEADER: 'x-api-key',
-  ADMIN_TOKENS: 'ana:analyst:local-analyst-token-0001,sam:supervisor:local-supervisor-token-0001',
+  // Two supervisors: a rule set change needs one to propose it and another to approve it.
+  ADMIN_TOKENS:
+    'ana:analyst:local-analyst-token-0001,sam:supervisor:local-supervisor-token-0001,kim:supervisor:local-supervisor-token-0002',
+  // An approved rule set version decides within 5 s locally (at most 60 s in AWS; 30 s by default).
+  RULES_REFRESH_SECONDS: '5',
   // OnePipe's Bearer key is always checked with its signature: one is never configured without the other.
   ONEPIPE_API_KEY: 'local-onepipe-api-key',
   ONEPIPE_CLIENT_SECRET: 'local-onepipe-client-secret',

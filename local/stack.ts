@@ -9,6 +9,7 @@ import { LOCAL_DEFAULTS } from './defaults.js';
 import { createTables, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb.js';
 import { functionUrlResolver, type Gateway, startGateway } from './gateway.js';
 import { freePort } from './ports.js';
+import { seedRuleSets } from './rule-sets.js';
 import { startScheduler } from './scheduler.js';
 import { createQueues, type LocalQueue, type LocalSqs, startLocalSqs } from './sqs.js';
 import { startSqsPoller } from './sqs-poller.js';
@@ -110,6 +111,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       process.env[spec.dlqEnvVar] = queues[key as keyof typeof QUEUES].dlqUrl;
     }
 
+    await seedRuleSets(dynamodbEndpoint, tables.ruleSets, {
+      outbound: process.env.RULES_FILE || 'rules/default.yaml',
+      inbound: process.env.INBOUND_RULES_FILE || 'rules/inbound.yaml',
+    });
     // As the stack binds it to health (lib/constructs/project-function.ts): the shipped rule set's version.
     if (!process.env.RULE_SET_VERSION) process.env.RULE_SET_VERSION = shippedRuleSetVersion();
     process.env.UI_DIR = await buildUi(options.uiDir ?? `.local/ui-${prefix}`);

@@ -16,6 +16,7 @@ import { createDocumentClient, createSqsClient } from '#adapters/aws-clients.js'
 import { decisionRepository } from '#adapters/decision-repository.js';
 import { degradedAnswerQueue } from '#adapters/degraded-answer-queue.js';
 import { providerCheckQueue } from '#adapters/provider-check-queue.js';
+import { fixedRules } from '#domain/rules/active-rules.js';
 import * as validate from '#handlers/validate.js';
 import { QUEUES, type QueueKey } from '#lib/queues.js';
 import { TABLES, type TableKey } from '#lib/tables.js';
@@ -106,7 +107,7 @@ const validateWith = (extra: Record<string, string>) => {
       history: config.HISTORY_TABLE,
       deliveries: config.DELIVERIES_TABLE,
     }),
-    rules,
+    rules: fixedRules(rules),
     approvedPaymentReports: approvedPaymentReports(config),
     approvedPaymentNote: approvedPaymentNote(config),
     providerChecks: providerCheckQueue(sqsClient, config.PROVIDER_CHECKS_QUEUE_URL),

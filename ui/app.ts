@@ -8,15 +8,25 @@
 import { api } from './api/client.js';
 import { byId } from './dom/h.js';
 import { clearMessage, explain, onTokenRefused } from './feedback.js';
-import { ACCOUNTS, DEAD_WEBHOOKS } from './links.js';
+import { ACCOUNTS, DEAD_WEBHOOKS, RULES } from './links.js';
 import { renderAccounts } from './pages/accounts/index.js';
 import { renderCase } from './pages/case/index.js';
 import { renderDeliveries } from './pages/deliveries.js';
 import { renderQueue } from './pages/queue.js';
+import { renderRules } from './pages/rules/index.js';
+import { renderVersion } from './pages/rules/version.js';
 import { renderSignIn } from './pages/sign-in.js';
+import { rememberPrincipal } from './principal.js';
 import { forgetToken, token } from './session.js';
 
 const CASE_PREFIX = '#/cases/';
+
+/** `#/rules/<set>` and `#/rules/<set>/versions/<n>`; the outbound set by default. */
+const routeRules = (rest: string) => {
+  const [set, , version] = rest.split('/');
+  const name = set === 'inbound' ? 'inbound' : 'outbound';
+  return version ? renderVersion(name, Number(version)) : renderRules(name);
+};
 
 /** Shows the page the URL hash names; the queue is the home page. */
 const route = async () => {
@@ -26,6 +36,7 @@ const route = async () => {
     if (hash.startsWith(CASE_PREFIX)) await renderCase(decodeURIComponent(hash.slice(CASE_PREFIX.length)));
     else if (hash === DEAD_WEBHOOKS) await renderDeliveries();
     else if (hash === ACCOUNTS) await renderAccounts();
+    else if (hash === RULES || hash.startsWith(`${RULES}/`)) await routeRules(hash.slice(RULES.length + 1));
     else await renderQueue();
   } catch (error) {
     explain(error);
@@ -35,6 +46,7 @@ const route = async () => {
 /** Checks the token with the server, names the person in the header and shows the page. */
 const start = async () => {
   const me = await api.whoAmI();
+  rememberPrincipal(me);
   byId('who').textContent = `${me.name} (${me.role})`;
   byId('nav').hidden = false;
   clearMessage();

@@ -1,22 +1,25 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';
+import { ruleSetRepository } from '#adapters/rule-set-repository.js';
 import { signInThrottle } from '#adapters/sign-in-throttle.js';
 import { agreementReport } from '#domain/providers/verdicts.js';
+import { ruleSetWorkflow } from '#domain/rules/rule-set-workflow.js';
 import { buildOpenApi } from '#lib/openapi.js';
 import { type AdminOperations, adminRouter } from '#shared/admin-router.js';
 import { caseWorkflow } from '#shared/case-workflow.js';
-import { builtOnFirstCall, documentClientFor, functionConfig, sqsClientFor } from '#shared/cold-start.js';
+import { builtOnFirstCall, documentClientFor, functionConfig } from '#shared/cold-start.js';
 import { configSchema } from '#shared/config.js';
 import { BadRequestError } from '#shared/errors.js';
 import { httpHandler, json } from '#shared/http.js';
 import { providerNameFor } from '#shared/provider.js';
+import { readRuleSetFile } from '#shared/rules-loader.js';
 import { staticFiles } from '#shared/static-files.js';
 import { caseOperations } from './admin/cases.js';
 import { deliveryOperations } from './admin/deliveries.js';
 import { type AdminDeps, adminShape } from './admin/deps.js';
 import { onepipeOperations } from './admin/onepipe.js';
+import { ruleSetOperations } from './admin/rule-sets.js';
 
 export const AdminConfigSchema = configSchema(adminShape);
 
@@ -45,6 +48,7 @@ export const buildHandler = (deps: AdminDeps) => {
     ...caseOperations(deps),
     ...deliveryOperations(deps),
     ...onepipeOperations(deps),
+    ...ruleSetOperations(deps),
   };
   const ui = staticFiles(deps.config.UI_DIR);
   // During a rotation each person's previous token signs in too (the configuration checks they pair up).
@@ -54,14 +58,10 @@ export const buildHandler = (deps: AdminDeps) => {
 };
 
 /**
- * The admin function's dependencies from its configuration and SDK clients: the one wiring, used
+ * The admin function's dependencies from its configuration and DynamoDB client: the one wiring, used
  * by `handler` at cold start and by tests on DynamoDB Local.
  */
-export const adminDeps = (
-  config: AdminDeps['config'],
-  documentClient: DynamoDBDocumentClient,
-  _sqsClient: SQSClient,
-): AdminDeps => {
+export const adminDeps = (config: AdminDeps['config'], documentClient: DynamoDBDocumentClient): AdminDeps => {
   const workflow = caseWorkflow(config, documentClient);
   const onepipe = onepipeRepository(documentClient, {
     notifications: config.NOTIFICATIONS_TABLE,
@@ -82,6 +82,10 @@ export const adminDeps = (
     },
     // Named from the settings: the admin function holds none of the provider's credentials.
     providerName: providerNameFor(config),
+    ruleSets: ruleSetWorkflow({
+      store: ruleSetRepository(documentClient, config.RULE_SETS_TABLE),
+      shipped: (ruleSet) => readRuleSetFile(ruleSet === 'outbound' ? config.RULES_FILE : config.INBOUND_RULES_FILE),
+    }),
     guard: signInThrottle(documentClient, config.COUNTERS_TABLE, {
       maxFailures: config.ADMIN_SIGNIN_MAX_FAILURES,
       windowSeconds: config.ADMIN_SIGNIN_WINDOW_SECONDS,
@@ -91,5 +95,5 @@ export const adminDeps = (
 
 export const handler = builtOnFirstCall(async () => {
   const config = await functionConfig(AdminConfigSchema);
-  return buildHandler(adminDeps(config, documentClientFor(config), sqsClientFor(config)));
+  return buildHandler(adminDeps(config, documentClientFor(config)));
 });

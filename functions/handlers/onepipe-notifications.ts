@@ -2,6 +2,7 @@ import { BlockList, isIPv6 } from 'node:net';
 import * as z from 'zod';
 import { onepipeCreditConfirmer } from '#adapters/onepipe-query.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';
+import { ruleSetRepository } from '#adapters/rule-set-repository.js';
 import {
   isOurRequestRef,
   ONEPIPE_ACK,
@@ -27,10 +28,10 @@ import {
 import { ConflictError, ForbiddenError, NotConfiguredError, UnauthorizedError } from '#shared/errors.js';
 import { fieldProblems, httpHandler, json, parseJsonBody, secretsEqual } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
-import { loadRulesEngine } from '#shared/rules-loader.js';
+import { activeRulesFrom } from '#shared/rule-source.js';
 
 const onepipeShape = {
-  ...tablesConfig('notifications', 'mappings', 'deliveries', 'decisions'),
+  ...tablesConfig('notifications', 'mappings', 'deliveries', 'decisions', 'ruleSets'),
   ...bodyLimitConfig,
   ...onepipeInboundConfig,
   // Outbound too: to recognise (and refuse) our own request_refs, and to query OnePipe when confirming credits.
@@ -115,10 +116,11 @@ export const buildHandler = ({ config, notifications: deps }: OnepipeNotificatio
 
 export const handler = builtOnFirstCall(async () => {
   const config = await functionConfig(OnepipeNotificationsConfigSchema);
+  const documentClient = documentClientFor(config);
   return buildHandler({
     config,
     notifications: {
-      store: onepipeRepository(documentClientFor(config), {
+      store: onepipeRepository(documentClient, {
         notifications: config.NOTIFICATIONS_TABLE,
         mappings: config.MAPPINGS_TABLE,
         deliveries: config.DELIVERIES_TABLE,
@@ -126,7 +128,10 @@ export const handler = builtOnFirstCall(async () => {
         // Mapping history is the admin function's.
         history: notBound('history'),
       }),
-      inboundRules: await loadRulesEngine(config.INBOUND_RULES_FILE),
+      inboundRules: activeRulesFrom(ruleSetRepository(documentClient, config.RULE_SETS_TABLE), 'inbound', {
+        file: config.INBOUND_RULES_FILE,
+        refreshSeconds: config.RULES_REFRESH_SECONDS,
+      }),
       settings: { currency: config.ONEPIPE_CURRENCY, balance: config.TOQIO_INBOUND_BALANCE },
       ...(config.ONEPIPE_CONFIRM_CREDITS && config.ONEPIPE_OUTBOUND_API_KEY && config.ONEPIPE_OUTBOUND_CLIENT_SECRET
         ? {

@@ -3,9 +3,10 @@ import { decisionRepository } from '#adapters/decision-repository.js';
 import { degradedAnswerQueue } from '#adapters/degraded-answer-queue.js';
 import { providerCheckQueue } from '#adapters/provider-check-queue.js';
 import type { GuardedScreening } from '#adapters/providers/guarded-screening.js';
+import { ruleSetRepository } from '#adapters/rule-set-repository.js';
 import { TransactionSchema } from '#domain/decisions/transaction.js';
 import { validatePayment } from '#domain/decisions/validate-payment.js';
-import type { RulesEngine } from '#domain/rules/engine.js';
+import type { RuleSource } from '#domain/rules/active-rules.js';
 import { approvedPaymentNote, approvedPaymentReports } from '#shared/case-workflow.js';
 import { builtOnFirstCall, documentClientFor, functionConfig, sqsClientFor } from '#shared/cold-start.js';
 import {
@@ -22,11 +23,11 @@ import { httpHandler, json, requireApiKey } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
 import { metrics } from '#shared/metrics.js';
 import { providerPortFor } from '#shared/provider.js';
-import { loadRulesEngine } from '#shared/rules-loader.js';
+import { activeRulesFrom } from '#shared/rule-source.js';
 import { tracer } from '#shared/tracer.js';
 
 const validateShape = {
-  ...tablesConfig('decisions', 'counters', 'history', 'deliveries'),
+  ...tablesConfig('decisions', 'counters', 'history', 'deliveries', 'ruleSets'),
   ...queuesConfig('providerChecks', 'degradedAnswers'),
   ...toqioApiKeyConfig,
   ...validateConfig,
@@ -38,7 +39,8 @@ export const ValidateConfigSchema = configSchema(validateShape);
 export interface ValidateDeps {
   config: ConfigOf<typeof validateShape>;
   decisions: ReturnType<typeof decisionRepository>;
-  rules: RulesEngine;
+  /** The outbound rules: the ACTIVE version, cached (activeRules), or a fixed set (fixedRules) in tests and tools. */
+  rules: RuleSource;
   /** The external provider behind its time budget and circuit breaker; absent with TM_PROVIDER=rules. */
   provider?: GuardedScreening | undefined;
   approvedPaymentReports: ReturnType<typeof approvedPaymentReports>;
@@ -68,7 +70,7 @@ export const buildHandler = (deps: ValidateDeps) => {
       tracer.putAnnotation('transactionId', body.id);
       const outcome = await validatePayment(body, raw, {
         store: deps.decisions,
-        engine: deps.rules,
+        engine: await deps.rules.current(),
         budgetMs: config.VALIDATE_BUDGET_MS - RECONCILE_RESERVE_MS,
         failMode: config.FAIL_MODE,
         onApproved: (decision) => deps.approvedPaymentReports(decision.transaction, new Date(decision.decidedAt)),
@@ -140,15 +142,19 @@ export const handler = builtOnFirstCall(async () => {
   const config = await functionConfig(ValidateConfigSchema);
   const sqsClient = sqsClientFor(config);
   const port = providerPortFor(config);
+  const documentClient = documentClientFor(config);
   return buildHandler({
     config,
-    decisions: decisionRepository(documentClientFor(config), {
+    decisions: decisionRepository(documentClient, {
       decisions: config.DECISIONS_TABLE,
       counters: config.COUNTERS_TABLE,
       history: config.HISTORY_TABLE,
       deliveries: config.DELIVERIES_TABLE,
     }),
-    rules: await loadRulesEngine(config.RULES_FILE),
+    rules: activeRulesFrom(ruleSetRepository(documentClient, config.RULE_SETS_TABLE), 'outbound', {
+      file: config.RULES_FILE,
+      refreshSeconds: config.RULES_REFRESH_SECONDS,
+    }),
     // The circuit breaker (opossum) is loaded only when a provider is configured (not with TM_PROVIDER=rules).
     provider: port
       ? (await import('#adapters/providers/guarded-screening.js')).guardedScreening(port, {

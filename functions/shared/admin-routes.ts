@@ -2,6 +2,8 @@ import type * as z from 'zod';
 import { CaseQuerySchema } from '#domain/cases/queries.js';
 import { DecisionRequestSchema, NoteRequestSchema } from '#domain/cases/transitions.js';
 import { accountMappingSchema } from '#domain/onepipe/save-transaction.js';
+import { RejectRequestSchema, RuleSetBodySchema } from '#domain/rules/rule-set-versions.js';
+import { RuleTestRequestSchema } from '#domain/rules/rule-test.js';
 import { ListDeliveriesQuery, RetryDeadBody } from '#domain/webhooks/delivery.js';
 
 /**
@@ -161,6 +163,78 @@ export const ADMIN_ROUTES = [
     summary: 'Send again every delivery that went dead since a time',
     body: RetryDeadBody,
     answers: { 202: 'Queued again' },
+  },
+  {
+    method: 'GET',
+    path: '/api/rule-sets/{set}',
+    role: 'analyst',
+    operation: 'getRuleSet',
+    summary:
+      'A rule set (outbound or inbound): the active version whole (as active.version), every version with state, author, approver and times, and the facts conditions can read',
+  },
+  {
+    method: 'GET',
+    path: '/api/rule-sets/{set}/versions/{version}',
+    role: 'analyst',
+    operation: 'getRuleSetVersion',
+    summary: 'One version whole (rules, lists, author, approver, state, times) and its diff against the active one',
+  },
+  {
+    method: 'GET',
+    path: '/api/rule-sets/{set}/history',
+    role: 'analyst',
+    operation: 'ruleSetHistory',
+    summary:
+      "Every step of a rule set's versions, oldest first: actor, time, action and the diff against the active version",
+  },
+  {
+    method: 'POST',
+    path: '/api/rule-sets/{set}/versions',
+    role: 'supervisor',
+    operation: 'createRuleSetVersion',
+    summary: 'A new DRAFT shaped like the YAML; 400 whose fields name each rule and what is wrong with it',
+    body: RuleSetBodySchema,
+    answers: { 201: 'Stored as a DRAFT: { version, state }' },
+  },
+  {
+    method: 'POST',
+    path: '/api/rule-sets/{set}/versions/{version}/propose',
+    role: 'supervisor',
+    operation: 'proposeRuleSetVersion',
+    summary: 'Propose a DRAFT for approval',
+  },
+  {
+    method: 'POST',
+    path: '/api/rule-sets/{set}/versions/{version}/approve',
+    role: 'supervisor',
+    operation: 'approveRuleSetVersion',
+    summary:
+      'Approve a proposal: it becomes ACTIVE and the previous version RETIRED (not by its author or proposer: 403; decisions use it within RULES_REFRESH_SECONDS)',
+  },
+  {
+    method: 'POST',
+    path: '/api/rule-sets/{set}/versions/{version}/reject',
+    role: 'supervisor',
+    operation: 'rejectRuleSetVersion',
+    summary: 'Reject a proposal, saying why',
+    body: RejectRequestSchema,
+  },
+  {
+    method: 'POST',
+    path: '/api/rule-sets/{set}/versions/{version}/rollback',
+    role: 'supervisor',
+    operation: 'rollbackRuleSetVersion',
+    summary: 'Propose going back to a RETIRED version: a new PROPOSED copy of it, approved like any proposal',
+    answers: { 201: 'Proposed: { version, state, copiedFrom }' },
+  },
+  {
+    method: 'POST',
+    path: '/api/rule-sets/{set}/test',
+    role: 'analyst',
+    operation: 'testRuleSet',
+    summary:
+      'What rules (given in the body, a stored version, or the active one) would do to one payment (given, or a stored decision by transactionId): outcome, hits and facts; nothing is stored',
+    body: RuleTestRequestSchema,
   },
 ] as const satisfies readonly AdminRouteSpec[];
 export type AdminOperation = (typeof ADMIN_ROUTES)[number]['operation'];

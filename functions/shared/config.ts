@@ -144,10 +144,20 @@ export const ruleSetVersionConfig = {
   RULE_SET_VERSION: z.string().min(1),
 };
 
+/**
+ * Where a function's rules come from: the ACTIVE version in the rule sets table, looked up again
+ * at most every RULES_REFRESH_SECONDS (a newly approved version decides within that), and the
+ * shipped file, which decides only until version 1 is seeded from it.
+ */
+export const outboundRulesConfig = {
+  RULES_FILE: z.string().default('rules/default.yaml'),
+  RULES_REFRESH_SECONDS: positiveInt(30).pipe(z.number().max(60, 'must be at most 60 (the issue allows 60 s)')),
+};
+
 /** How validate decides (besides the provider). */
 export const validateConfig = {
   ...bodyLimitConfig,
-  RULES_FILE: z.string().default('rules/default.yaml'),
+  ...outboundRulesConfig,
   VALIDATE_BUDGET_MS: positiveInt(2000).pipe(z.number().max(25000, 'must stay below the API Gateway limit')),
   /** What a payment gets when storage fails. Only REJECTED: an approval is never answered unless stored. */
   FAIL_MODE: z
@@ -207,6 +217,7 @@ export const onepipeInboundConfig = {
   /** What SAVE_TRANSACTION carries as `balance`, which Toqio requires and OnePipe does not report. */
   TOQIO_INBOUND_BALANCE: z.enum(['zero', 'omit']).default('zero'),
   INBOUND_RULES_FILE: z.string().default('rules/inbound.yaml'),
+  RULES_REFRESH_SECONDS: outboundRulesConfig.RULES_REFRESH_SECONDS,
 };
 
 /**

@@ -8,7 +8,8 @@ import { compileRuleSet, type RulesEngine } from '#domain/rules/engine.js';
  * at cold start (about 112 KB of code, plus the parse); run from the sources (npm start, tests)
  * there is no JSON and the YAML is parsed, the parser imported only then.
  */
-const readRuleSetFile = async (path: string): Promise<unknown> => {
+export const readRuleSetFile = async (file: string): Promise<unknown> => {
+  const path = isAbsolute(file) ? file : resolve(process.cwd(), file);
   const json = path.replace(/\.ya?ml$/, '.json');
   if (json.endsWith('.json') && existsSync(json)) return JSON.parse(readFileSync(json, 'utf8'));
   const { parse } = await import('yaml');
@@ -21,6 +22,5 @@ const readRuleSetFile = async (path: string): Promise<unknown> => {
  * project folder.
  */
 export const loadRulesEngine = async (file: string): Promise<RulesEngine> => {
-  const path = isAbsolute(file) ? file : resolve(process.cwd(), file);
-  return compileRuleSet(await readRuleSetFile(path));
+  return compileRuleSet(await readRuleSetFile(file));
 };

@@ -156,8 +156,11 @@ export class ProjectFunction extends NodejsFunction {
       'dynamodb:Scan',
       'dynamodb:ConditionCheckItem',
     ];
-    if (access === 'read') table.grantReadData(this);
-    else if (access === 'readWriteDelete') table.grantReadWriteData(this);
+    if (access === 'read') {
+      // The read actions alone (grantReadData adds DescribeTable, which no function needs).
+      table.grant(this, ...read);
+      table.encryptionKey?.grantDecrypt(this);
+    } else if (access === 'readWriteDelete') table.grantReadWriteData(this);
     else {
       const writes = access === 'append' ? ['dynamodb:PutItem'] : ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
       table.grant(this, ...read, ...writes);

@@ -143,4 +143,64 @@ describe('the analysts’ web UI', () => {
     await page.getByRole('alert').filter({ hasText: 'Mapping saved' }).waitFor();
     await page.locator('#mappings').getByText('9012345678').waitFor();
   });
+
+  it('takes a rule change through four eyes on the Rules page, and the case names the version that held it', async () => {
+    const signInAs = async (token: string, who: string, hash: string) => {
+      await page.goto(stack.adminUrl);
+      await page.evaluate((value) => sessionStorage.setItem('tm-proxy-token', value), token);
+      // A new hash alone would not start the app again: load the page anew as this person.
+      await page.goto(`${stack.adminUrl}/${hash}`);
+      await page.reload();
+      await page.getByText(who).waitFor();
+    };
+    await signInAs('local-supervisor-token-0001', 'sam (supervisor)', '#/rules');
+    await page.locator('#versions tr[data-version="1"] .badge.ACTIVE').waitFor();
+    const rules = page.locator('textarea[name=rules]');
+    const shipped = JSON.parse(await rules.inputValue()) as unknown[];
+    const rule = {
+      id: 'exact-777-77',
+      description: 'Base amount of exactly 777.77',
+      condition: 'tx.baseAmount == 777.77',
+      outcome: 'REVIEW',
+    };
+    await page.getByLabel('Description', { exact: true }).fill('Hold 777.77 for review');
+
+    // A broken condition is refused, naming the rule and where in the condition the problem is.
+    await rules.fill(JSON.stringify([...shipped, { ...rule, condition: 'tx.baseAmount ==' }], null, 2));
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.locator('#draft-problems').getByText('rules.exact-777-77.condition').waitFor();
+    await expect(page.locator('#draft-problems').textContent()).resolves.toMatch(/position \d+/);
+
+    await rules.fill(JSON.stringify([...shipped, rule], null, 2));
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByRole('heading', { name: 'outbound version 2' }).waitFor();
+    await page.locator('h1 + .badge.DRAFT').waitFor();
+    await page.locator('#diff-rules tr.added').getByText('exact-777-77').waitFor();
+    await screenshot('rules');
+
+    await page.getByRole('button', { name: 'Propose' }).click();
+    await page.locator('h1 + .badge.PROPOSED').waitFor();
+    // Its author is not offered the approval (and the server refuses it: 403, tested in the handler tests).
+    await page.locator('#own-proposal').waitFor();
+    expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+
+    await signInAs('local-supervisor-token-0002', 'kim (supervisor)', '#/rules/outbound/versions/2');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('alert').filter({ hasText: 'now ACTIVE' }).waitFor();
+    await page.locator('h1 + .badge.ACTIVE').waitFor();
+
+    // validate picks the new version up without a restart (RULES_REFRESH_SECONDS is 5 locally).
+    const held = await eventually(
+      async () => {
+        const payment = aTransaction({ baseTotal: 777.77, total: 777.77 });
+        const answer = await validate(stack.apiUrl, payment);
+        return answer.body.status === 'PENDING_EXTERNAL_APPROVAL' ? payment : undefined;
+      },
+      'validate to hold 777.77 with the approved version',
+      60_000,
+    );
+    await page.goto(`${stack.adminUrl}/#/cases/${encodeURIComponent(String(held.id))}`);
+    await page.locator('#rule-set-version').getByRole('link', { name: 'outbound@2' }).click();
+    await page.getByRole('heading', { name: 'outbound version 2' }).waitFor();
+  });
 });

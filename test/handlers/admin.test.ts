@@ -1,45 +1,22 @@
-import { AdminConfigSchema, adminDeps, buildHandler } from '#handlers/admin.js';
-import { httpApiEvent, lambdaContext } from '../fixtures/events.js';
 import { aTransaction } from '../fixtures/transactions.js';
-import { bodyOf, type HandlerResources, handlerResources, validateFunction } from './resources.js';
+import { adminFunction, bodyOf, type HandlerResources, handlerResources, validateFunction } from './resources.js';
 
 const ANA = 'Bearer handler-test-analyst-0001';
 const SAM = 'Bearer handler-test-supervisor-0001';
 let resources: HandlerResources;
-let handler: ReturnType<typeof buildHandler>;
+/** A request to the admin Function URL (the same v2.0 event format as the HTTP API). */
+let admin: ReturnType<typeof adminFunction>;
 let validate: Awaited<ReturnType<typeof validateFunction>>;
 
 beforeAll(async () => {
   resources = await handlerResources({ outboxStream: true });
-  const { documentClient, sqsClient } = resources;
-  const config = resources.configOf(AdminConfigSchema, {
+  admin = adminFunction(resources, {
     ADMIN_TOKENS: 'ana:analyst:handler-test-analyst-0001,sam:supervisor:handler-test-supervisor-0001',
     ADMIN_SIGNIN_MAX_FAILURES: '2',
   });
-  handler = buildHandler(adminDeps(config, documentClient, sqsClient));
   validate = await validateFunction(resources);
 });
 afterAll(() => resources.destroy());
-
-/** A request to the admin Function URL (the same v2.0 event format as the HTTP API). */
-const admin = (
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: unknown,
-  sourceIp = '127.0.0.1',
-) =>
-  handler(
-    httpApiEvent({
-      method,
-      path,
-      routeKey: '$default',
-      sourceIp,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }),
-    lambdaContext('admin'),
-  );
 
 const openCase = async () => {
   const payload = aTransaction({ baseTotal: 20_000 });

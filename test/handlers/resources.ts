@@ -7,6 +7,8 @@ import { createDocumentClient, createSqsClient } from '#adapters/aws-clients.js'
 import { decisionRepository } from '#adapters/decision-repository.js';
 import { degradedAnswerQueue } from '#adapters/degraded-answer-queue.js';
 import { providerCheckQueue } from '#adapters/provider-check-queue.js';
+import { fixedRules, type RuleSource } from '#domain/rules/active-rules.js';
+import * as admin from '#handlers/admin.js';
 import * as validate from '#handlers/validate.js';
 import { QUEUES, type QueueKey } from '#lib/queues.js';
 import { TABLES, type TableKey } from '#lib/tables.js';
@@ -119,8 +121,9 @@ export const TOQIO_KEY = 'handler-test-toqio-key-0001';
  * The validate function built from its own schema and real adapters on these resources, with the
  * shipped rule set, and a POST of a payload to it as API Gateway would send it (Toqio's key unless
  * other headers are given). Tests of case handlers open their cases through it, as Toqio does.
+ * `rules` replaces the shipped file (the rule set tests give it the active version from storage).
  */
-export const validateFunction = async (resources: HandlerResources) => {
+export const validateFunction = async (resources: HandlerResources, rules?: RuleSource) => {
   const { documentClient, sqsClient } = resources;
   const config = resources.configOf(validate.ValidateConfigSchema, { TOQIO_API_KEY: TOQIO_KEY });
   const handler = validate.buildHandler({
@@ -132,7 +135,8 @@ export const validateFunction = async (resources: HandlerResources) => {
       deliveries: config.DELIVERIES_TABLE,
     }),
     // Awaited: the loader may read the rule set asynchronously.
-    rules: await loadRulesEngine(fileURLToPath(new URL('../../rules/default.yaml', import.meta.url))),
+    rules:
+      rules ?? fixedRules(await loadRulesEngine(fileURLToPath(new URL('../../rules/default.yaml', import.meta.url)))),
     approvedPaymentReports: approvedPaymentReports(config),
     approvedPaymentNote: approvedPaymentNote(config),
     providerChecks: providerCheckQueue(sqsClient, config.PROVIDER_CHECKS_QUEUE_URL),
@@ -147,6 +151,27 @@ export const validateFunction = async (resources: HandlerResources) => {
         body: JSON.stringify(payload),
       }),
       lambdaContext('validate'),
+    );
+};
+
+/**
+ * The admin function built from its own schema (with these variables, such as ADMIN_TOKENS) and
+ * real adapters on these resources, and a request to its Function URL (the HTTP API's v2.0 event).
+ */
+export const adminFunction = (resources: HandlerResources, variables: Record<string, string>) => {
+  const config = resources.configOf(admin.AdminConfigSchema, variables);
+  const handler = admin.buildHandler(admin.adminDeps(config, resources.documentClient));
+  return (method: string, path: string, headers: Record<string, string> = {}, body?: unknown, sourceIp = '127.0.0.1') =>
+    handler(
+      httpApiEvent({
+        method,
+        path,
+        routeKey: '$default',
+        sourceIp,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+      lambdaContext('admin'),
     );
 };
 

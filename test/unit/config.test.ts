@@ -7,6 +7,7 @@ const valid = {
   HISTORY_TABLE: 'history',
   NOTIFICATIONS_TABLE: 'notifications',
   MAPPINGS_TABLE: 'mappings',
+  RULE_SETS_TABLE: 'rule-sets',
   DELIVERIES_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries',
   DELIVERIES_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries-dlq',
   PROVIDER_CHECKS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/provider-checks',

@@ -12,22 +12,29 @@ import type {
   MappingSaved,
   Principal,
   RetriedDeliveries,
+  RuleSetBody,
+  RuleSetHistoryEntry,
+  RuleSetName,
+  RuleSetOverview,
+  RuleTestResult,
+  VersionView,
   WaitingNotification,
 } from './types.js';
 
-/** The admin API refused: its status and the `{ error: { code, message } }` it sent. */
+/** The admin API refused: its status and the `{ error: { code, message, fields } }` it sent. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly fields: { path: string; message: string }[] = [],
   ) {
     super(message);
   }
 }
 
 interface ErrorBody {
-  error?: { code?: string; message?: string };
+  error?: { code?: string; message?: string; fields?: { path: string; message: string }[] };
 }
 
 /**
@@ -43,7 +50,7 @@ const call = async <T>(path: string, init: { method?: 'GET' | 'POST' | 'PUT'; bo
   const body: unknown = await response.json().catch(() => ({}));
   if (!response.ok) {
     const { error } = body as ErrorBody;
-    throw new ApiError(response.status, error?.code ?? 'ERROR', error?.message ?? response.statusText);
+    throw new ApiError(response.status, error?.code ?? 'ERROR', error?.message ?? response.statusText, error?.fields);
   }
   return body as T;
 };
@@ -76,4 +83,21 @@ export const api = {
   approveMappingChange: (accountNumber: string) =>
     call<MappingChangeApproved>(`/api/account-mappings/${segment(accountNumber)}/approve`, { method: 'POST' }),
   listWaitingNotifications: () => call<Items<WaitingNotification>>('/api/onepipe/unmatched'),
+
+  getRuleSet: (set: RuleSetName) => call<RuleSetOverview>(`/api/rule-sets/${set}`),
+  getRuleSetVersion: (set: RuleSetName, version: number) =>
+    call<VersionView>(`/api/rule-sets/${set}/versions/${version}`),
+  ruleSetHistory: (set: RuleSetName) => call<Items<RuleSetHistoryEntry>>(`/api/rule-sets/${set}/history`),
+  createDraft: (set: RuleSetName, body: RuleSetBody) =>
+    post<{ version: number; state: string }>(`/api/rule-sets/${set}/versions`, body),
+  proposeVersion: (set: RuleSetName, version: number) =>
+    post<VersionView>(`/api/rule-sets/${set}/versions/${version}/propose`),
+  approveVersion: (set: RuleSetName, version: number) =>
+    post<VersionView>(`/api/rule-sets/${set}/versions/${version}/approve`),
+  rejectVersion: (set: RuleSetName, version: number, reason: string) =>
+    post<VersionView>(`/api/rule-sets/${set}/versions/${version}/reject`, { reason }),
+  rollbackTo: (set: RuleSetName, version: number) =>
+    post<{ version: number; state: string }>(`/api/rule-sets/${set}/versions/${version}/rollback`),
+  testRules: (set: RuleSetName, body: Record<string, unknown>) =>
+    post<RuleTestResult>(`/api/rule-sets/${set}/test`, body),
 };

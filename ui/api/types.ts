@@ -173,6 +173,8 @@ export interface Delivery {
 /** `GET /api/cases/{id}` and the answer of every action on a case. */
 export interface CaseDetail extends CaseSummary {
   transaction?: NormalisedTransaction;
+  /** The rules it was decided with: `outbound@3` (a stored version), or a shipped file's version before seeding. */
+  ruleSetVersion?: string;
   payload: Payload;
   customerHistory: CustomerPayment[];
   notes: Note[];
@@ -255,4 +257,91 @@ export interface WaitingNotification {
 /** Lists that come whole. */
 export interface Items<T> {
   items: T[];
+}
+
+/** One rule of a rule set version, as the rules/*.yaml files and the API spell it. */
+export interface Rule {
+  id: string;
+  description: string;
+  condition: string;
+  outcome: 'REJECT' | 'REVIEW';
+  score?: number;
+  enabled: boolean;
+}
+
+export type RuleSetName = 'outbound' | 'inbound';
+export type VersionState = 'DRAFT' | 'PROPOSED' | 'ACTIVE' | 'RETIRED' | 'REJECTED';
+
+/** A version without its rules and lists (`GET /api/rule-sets/{set}` lists these). */
+export interface VersionSummary {
+  ruleSet: RuleSetName;
+  version: number;
+  state: VersionState;
+  description: string;
+  author: string;
+  createdAt: string;
+  basedOn: number | null;
+  copiedFrom: number | null;
+  proposedBy: string | null;
+  proposedAt: string | null;
+  approver: string | null;
+  approvedAt: string | null;
+  rejectedBy: string | null;
+  rejectedAt: string | null;
+  rejectReason: string | null;
+  retiredAt: string | null;
+  ruleCount?: number;
+  listCounts?: Record<string, number>;
+}
+
+export interface RuleSetVersion extends VersionSummary {
+  rules: Rule[];
+  lists: Record<string, string[]>;
+}
+
+export interface VersionDiff {
+  description?: { before: string; after: string };
+  rules: { added: Rule[]; removed: Rule[]; changed: { id: string; before: Rule; after: Rule }[] };
+  lists: Record<string, { added: string[]; removed: string[]; addedCount: number; removedCount: number }>;
+}
+
+/** `GET /api/rule-sets/{set}/versions/{version}`. */
+export interface VersionView extends RuleSetVersion {
+  activeVersion: number | null;
+  diff: VersionDiff;
+}
+
+/** `GET /api/rule-sets/{set}`. */
+export interface RuleSetOverview {
+  ruleSet: RuleSetName;
+  active: RuleSetVersion | null;
+  versions: VersionSummary[];
+  facts: string[];
+}
+
+export interface RuleSetHistoryEntry {
+  entryId: string;
+  at: string;
+  actor: string;
+  action: string;
+  version: number;
+  against: number | null;
+  diff: VersionDiff;
+  reason?: string;
+}
+
+/** What a new draft is made of: shaped like rules/*.yaml. */
+export interface RuleSetBody {
+  description: string;
+  lists: Record<string, string[]>;
+  rules: unknown[];
+}
+
+/** `POST /api/rule-sets/{set}/test`. */
+export interface RuleTestResult {
+  outcome: string;
+  hits: { rule: string; description: string; outcome: string }[];
+  errors: { rule: string; message: string }[];
+  ruleSetVersion: string;
+  facts: unknown;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { normaliseTransaction, ONEPIPE_KEY_PREFIX, TransactionSchema } from '../decisions/transaction.js';
 import { velocityFacts } from '../decisions/velocity.js';
+import type { RuleSource } from '../rules/active-rules.js';
 import type { RulesEngine } from '../rules/engine.js';
 import { currencyExponent, minorToMajor } from '../shared/money.js';
 import { type Delivery, newDelivery } from '../webhooks/delivery.js';
@@ -99,7 +100,8 @@ export type CreditConfirmer = (
 
 export interface NotificationDeps {
   store: NotificationStore;
-  inboundRules: RulesEngine;
+  /** The inbound rules: the ACTIVE version of the `inbound` set, cached (rules/active-rules.ts). */
+  inboundRules: RuleSource;
   settings: InboundSettings;
   confirmCredit?: CreditConfirmer;
   now?: () => Date;
@@ -310,7 +312,7 @@ export const receiveNotification = async (
         notification,
         kind.accountNumber,
         mapping,
-        deps.inboundRules,
+        await deps.inboundRules.current(),
         deps.settings,
         now,
       );

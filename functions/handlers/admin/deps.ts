@@ -3,12 +3,14 @@ import type { deliveryRepository } from '#adapters/delivery-repository.js';
 import type { onepipeRepository } from '#adapters/onepipe-repository.js';
 import type { signInThrottle } from '#adapters/sign-in-throttle.js';
 import type { NotificationDeps } from '#domain/onepipe/notifications.js';
+import type { ruleSetWorkflow } from '#domain/rules/rule-set-workflow.js';
 import { type caseWorkflow, caseWorkflowConfig } from '#shared/case-workflow.js';
 import {
   adminConfig,
   type ConfigOf,
   casesConfig,
   onepipeInboundConfig,
+  outboundRulesConfig,
   providerIdentityConfig,
   tablesConfig,
 } from '#shared/config.js';
@@ -16,11 +18,13 @@ import {
 /** The admin function's variables: sign-in, the UI, cases, deliveries, OnePipe mappings, the provider report. */
 export const adminShape = {
   ...caseWorkflowConfig,
-  ...tablesConfig('decisions', 'deliveries', 'history', 'notifications', 'mappings', 'counters'),
+  ...tablesConfig('decisions', 'deliveries', 'history', 'notifications', 'mappings', 'counters', 'ruleSets'),
   ...adminConfig,
   ...casesConfig,
   ...providerIdentityConfig,
   ...onepipeInboundConfig,
+  // The shipped outbound file (the inbound one comes with onepipeInboundConfig): version 1 of each set.
+  ...outboundRulesConfig,
 };
 
 /** What the admin function's operations are built from. */
@@ -34,6 +38,8 @@ export interface AdminDeps {
   notificationDeps: Omit<NotificationDeps, 'inboundRules' | 'confirmCredit'>;
   /** The name the provider's decisions are recorded under (the provider report); absent with TM_PROVIDER=rules. */
   providerName: string | undefined;
+  /** Rule set versions: reading, drafts, four-eyes approval (seeding version 1 on first use). */
+  ruleSets: ReturnType<typeof ruleSetWorkflow>;
   /** Failed sign-ins per source address. */
   guard: ReturnType<typeof signInThrottle>;
 }

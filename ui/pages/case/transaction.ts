@@ -2,6 +2,7 @@ import type { CaseDetail, NormalisedParty, PayloadAccount } from '../../api/type
 import { h } from '../../dom/h.js';
 import { badge, definitionList, section } from '../../dom/widgets.js';
 import { duration, money, when } from '../../format.js';
+import { ruleSetVersionLink } from '../../links.js';
 
 /** "Case <id>" with its state; the browser tests find the state as the badge right after the heading. */
 export const caseHeader = (item: CaseDetail) =>
@@ -32,7 +33,19 @@ export const transactionSummary = (item: CaseDetail) =>
       ['Time limit', timeLimit(item)],
       ['Claimed by', item.claimedBy],
     ]),
+    rulesUsed(item),
   );
+
+/** The rules the payment was decided with: a stored version links to it (it can be read forever). */
+const rulesUsed = (item: CaseDetail) => {
+  const link = ruleSetVersionLink(item.ruleSetVersion);
+  return h(
+    'p',
+    { id: 'rule-set-version' },
+    'Decided with rules ',
+    link ? h('a', { href: link }, item.ruleSetVersion ?? '') : (item.ruleSetVersion ?? '—'),
+  );
+};
 
 export const heldBecause = (item: CaseDetail) =>
   section(
