@@ -33,11 +33,27 @@ const DEFAULT_CONTEXT: Record<string, string> = {
   'aws:SecureTransport': 'true',
 };
 
+const KNOWN_OPERATORS = new Set([
+  'Null',
+  'Bool',
+  'StringEquals',
+  'StringNotEquals',
+  'StringEqualsIgnoreCase',
+  'StringLike',
+  'StringNotLike',
+  'ArnEquals',
+  'ArnNotEquals',
+  'ArnLike',
+  'ArnNotLike',
+]);
+
 /** One condition operator on one key, with IAM's set operators and IfExists. */
 const conditionHolds = (operator: string, key: string, expected: string[], context: Record<string, string>) => {
   const [qualifier, bare] = operator.includes(':') ? operator.split(':') : [undefined, operator];
   const ifExists = bare?.endsWith('IfExists') ?? false;
   const base = ifExists ? bare?.slice(0, -'IfExists'.length) : bare;
+  if (!KNOWN_OPERATORS.has(base ?? ''))
+    throw new Error(`condition operator ${operator} is not understood by this check`);
   const actual = context[key];
   if (base === 'Null') return (actual === undefined) === (expected[0] === 'true');
   if (actual === undefined) return ifExists || qualifier === 'ForAllValues';
@@ -57,15 +73,12 @@ const conditionHolds = (operator: string, key: string, expected: string[], conte
       case 'StringNotLike':
       case 'ArnNotLike':
         return !expected.some((item) => matchesResource(item, value));
-      case 'Bool':
-        return expected.includes(value);
       default:
-        return undefined;
+        // Bool
+        return expected.includes(value);
     }
   };
-  const result = test(actual);
-  if (result === undefined) throw new Error(`condition operator ${operator} is not understood by this check`);
-  return result;
+  return test(actual);
 };
 
 /**
