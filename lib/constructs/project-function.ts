@@ -191,16 +191,21 @@ export class ProjectFunction extends NodejsFunction {
     return this;
   }
 
-  /** Grants sending to a queue and sets its URL variable. */
+  /**
+   * Grants sending to a queue and sets its URL variable. SendMessage only (SendMessageBatch is
+   * authorised as SendMessage): grantSendMessages would add GetQueueAttributes and GetQueueUrl, which
+   * the functions never call (the bundled IAM check, README Security). The queues use SQS-managed
+   * encryption, so there is no key to grant.
+   */
   bindQueue(queue: IQueue, envVar: string): this {
-    queue.grantSendMessages(this);
+    queue.grant(this, 'sqs:SendMessage');
     this.addEnvironment(envVar, queue.queueUrl);
     return this;
   }
 
-  /** Grants consuming a queue (the event source also does this) and moving messages to its DLQ. */
+  /** Grants moving messages to a queue's DLQ (consuming the queue is the event source's grant). */
   bindDeadLetterQueue(dlq: IQueue, envVar: string): this {
-    dlq.grantSendMessages(this);
+    dlq.grant(this, 'sqs:SendMessage');
     this.addEnvironment(envVar, dlq.queueUrl);
     return this;
   }
@@ -211,9 +216,16 @@ export class ProjectFunction extends NodejsFunction {
     return this;
   }
 
-  /** Grants reading one secret and sets the variable carrying its ARN (the config loader reads it at cold start). */
+  /**
+   * Grants reading one secret and sets the variable carrying its ARN (the config loader reads it at
+   * cold start). GetSecretValue only: grantRead would add DescribeSecret, which no function calls.
+   */
   bindSecret(secret: ISecret, envVar: string): this {
-    secret.grantRead(this);
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+    );
+    // The secrets use Secrets Manager's own key today; a customer-managed one would need decrypting too.
+    secret.encryptionKey?.grantDecrypt(this);
     this.addEnvironment(envVar, secret.secretArn);
     return this;
   }
