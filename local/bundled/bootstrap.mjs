@@ -57,4 +57,6 @@ process.on('message', async (invocation) => {
     process.send({ id: invocation.id, error: report(error) });
   }
 });
+// Whatever ends the local run, a function process never outlives it.
+process.on('disconnect', () => process.exit(0));
 process.send({ ready: true, ...(initError ? { initError } : {}) });
