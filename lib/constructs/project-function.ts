@@ -156,13 +156,18 @@ export class ProjectFunction extends NodejsFunction {
       'dynamodb:Scan',
       'dynamodb:ConditionCheckItem',
     ];
-    if (access === 'read') table.grantReadData(this);
-    else if (access === 'readWriteDelete') table.grantReadWriteData(this);
-    else {
-      const writes = access === 'append' ? ['dynamodb:PutItem'] : ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
-      table.grant(this, ...read, ...writes);
-      table.encryptionKey?.grantEncryptDecrypt(this);
-    }
+    // The item actions of each level, not CDK's grantReadData / grantReadWriteData: those add
+    // DescribeTable, the stream reads, BatchWriteItem and kms:DescribeKey, which no function calls
+    // (the bundled IAM check, README Security).
+    const writes = {
+      read: [],
+      append: ['dynamodb:PutItem'],
+      readWrite: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      readWriteDelete: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    }[access];
+    table.grant(this, ...read, ...writes);
+    if (access === 'read') table.encryptionKey?.grantDecrypt(this);
+    else table.encryptionKey?.grantEncryptDecrypt(this);
     if (access === 'append') {
       // An explicit deny outlives any broader grant someone adds later.
       this.addToRolePolicy(
