@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { LocalEndpoint } from '../gateway.js';
+import { closeServer, listenOnLoopback } from '../ports.js';
 
 export interface HttpsSink {
   /** https://127.0.0.1:<port> */
@@ -55,14 +55,10 @@ export const startHttpsSink = async (dir: string, endpoint: LocalEndpoint): Prom
       });
     });
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const port = await listenOnLoopback(server);
   return {
-    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `https://127.0.0.1:${port}`,
     certificateFile,
-    close: () =>
-      new Promise<void>((done) => {
-        server.closeAllConnections();
-        server.close(() => done());
-      }),
+    close: () => closeServer(server),
   };
 };

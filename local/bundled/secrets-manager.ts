@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from '../ports.js';
 
 export interface SecretsManagerStandIn {
   /** Give it to a function as AWS_ENDPOINT_URL_SECRETS_MANAGER (the AWS SDK honours it). */
@@ -55,13 +55,9 @@ export const startSecretsManager = async (
       });
     });
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const port = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((done) => {
-        server.closeAllConnections();
-        server.close(() => done());
-      }),
+    url: `http://127.0.0.1:${port}`,
+    close: () => closeServer(server),
   };
 };

@@ -8,6 +8,7 @@ import { type BundledFunctions, startBundledStack } from '../../local/bundled/ho
 import { evaluate, unusedGrants } from '../../local/bundled/iam-policy.js';
 import { httpApiEvent } from '../../local/events.js';
 import type { LocalStack } from '../../local/stack.js';
+import { aCredit, MAPPING } from '../fixtures/onepipe-credits.js';
 import { eventually } from '../fixtures/receiver.js';
 import { aTransaction } from '../fixtures/transactions.js';
 import { TOQIO_KEY, testDocumentClient, validate } from '../integration/stack.js';
@@ -149,51 +150,11 @@ describe('the bundled functions, each in its own process with its template envir
 
   it('registers a OnePipe credit to a mapped account as SAVE_TRANSACTION to Toqio (onepipeNotifications, admin, deliver)', async () => {
     const account = String(9_000_000_000 + Math.floor(Math.random() * 999_999_999));
-    const mapped = await admin(`/api/account-mappings/${account}`, SAM, {
-      method: 'PUT',
-      body: {
-        company: 'company-7f3a',
-        customer: 'customer-19bc',
-        accountId: 'acc-5521',
-        clientType: 'BUSINESS',
-        currency: 'NGN',
-        accountType: 'ngn',
-        accountName: 'Java Biller Ltd',
-        bankName: 'Fidelity Bank',
-        bankDescription: 'Virtual account via OnePipe',
-        corePaymentType: 'INTERNAL-TRANSFER',
-      },
-    });
+    const mapped = await admin(`/api/account-mappings/${account}`, SAM, { method: 'PUT', body: MAPPING });
     expect(mapped.status).toBe(200);
-    const transactionRef = `1000${Date.now()}`;
-    const requestRef = randomUUID();
-    const credit = {
-      details: {
-        data: {},
-        meta: {
-          amount: '10400',
-          narration: `${account}/PWT - Jav/Transfer from OLUWADUROTIMI B`,
-          cr_account: account,
-          cr_account_name: 'PWT - Java Biller',
-          event_type: 'credit',
-          originator_cbn_code: '305',
-          originator_bank_name: 'Paycom',
-          originator_account_name: 'OLUWADUROTIMI BOLAJI IDOWU',
-          originator_account_number: '8101590442',
-          transaction_date: '2026-11-20-09-15-00',
-        },
-        amount: 1250050,
-        status: 'Successful',
-        provider: 'FidelityVirtual',
-        transaction_ref: transactionRef,
-        transaction_desc: 'Transfer from OLUWADUROTIMI B',
-        transaction_type: 'collect',
-      },
-      mock_mode: 'Live',
-      requester: 'FidelityVirtual',
-      request_ref: requestRef,
-      request_type: 'transaction_notification',
-    };
+    const credit = aCredit(account);
+    const transactionRef = String(credit.details.transaction_ref);
+    const requestRef = String(credit.request_ref);
     // Signed with what the onepipeInbound secret holds (served to the function by the stand-in).
     const secret = String(process.env.ONEPIPE_CLIENT_SECRET);
     const response = await fetch(`${stack.apiUrl}/onepipe/notifications`, {
