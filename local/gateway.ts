@@ -27,6 +27,18 @@ export const loadHandler = <T = HttpLambda>(name: FunctionName, root = process.c
   return loaded as Promise<T>;
 };
 
+/**
+ * Runs a function with an event and returns its result: in this process from the sources (`npm start`),
+ * or in the function's own process from its bundle (`npm start -- --bundled`, local/bundled/).
+ */
+export type Invoke = (name: FunctionName, event: unknown) => Promise<unknown>;
+
+/** The handler module imported into this process, called with a Lambda context. */
+export const invokeInProcess: Invoke = async (name, event) => {
+  const handler = await loadHandler<(event: unknown, context: Context) => Promise<unknown>>(name);
+  return handler(event, lambdaContext(name, FUNCTIONS[name].timeoutSeconds));
+};
+
 const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
   new Promise((done, fail) => {
     const chunks: Buffer[] = [];
@@ -78,15 +90,17 @@ export interface Gateway {
 
 /**
  * The local stand-in for API Gateway HTTP API: matches the route table, builds a v2.0 event,
- * calls the handler module in-process and writes its structured result back.
+ * invokes the function (in-process unless told otherwise) and writes its structured result back.
  */
 export const startGateway = async (options: {
   port: number;
   host?: string;
   resolve?: Resolver;
   local?: LocalEndpoint;
+  invoke?: Invoke;
 }): Promise<Gateway> => {
   const resolveRoute = options.resolve ?? httpApiResolver;
+  const invoke = options.invoke ?? invokeInProcess;
   /** Requests being handled: a stop lets them finish (their writes land) before storage goes. */
   const inFlight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
@@ -119,9 +133,7 @@ export const startGateway = async (options: {
         ...(match.params && Object.keys(match.params).length ? { pathParameters: match.params } : {}),
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       });
-      const spec = FUNCTIONS[match.function];
-      const handler = await loadHandler(match.function);
-      const result = await handler(event, lambdaContext(match.function, spec.timeoutSeconds));
+      const result = (await invoke(match.function, event)) as APIGatewayProxyStructuredResultV2 | string;
       if (typeof result === 'string' || result.statusCode === undefined) {
         return send(res, 200, typeof result === 'string' ? result : JSON.stringify(result));
       }

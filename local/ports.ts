@@ -29,3 +29,16 @@ export const waitFor = async (check: () => Promise<unknown>, timeoutMs: number, 
   }
   throw new Error(`${what} did not become ready within ${timeoutMs} ms: ${(lastError as Error)?.message}`);
 };
+
+/** Starts an HTTP(S) server on a free loopback port; resolves with the port. */
+export const listenOnLoopback = async (server: import('node:http').Server): Promise<number> => {
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return (server.address() as import('node:net').AddressInfo).port;
+};
+
+/** Stops an HTTP(S) server at once: its connections (idle keep-alive ones too) are closed, then it stops listening. */
+export const closeServer = (server: import('node:http').Server): Promise<void> =>
+  new Promise<void>((done) => {
+    server.closeAllConnections();
+    server.close(() => done());
+  });

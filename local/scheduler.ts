@@ -1,12 +1,9 @@
-import type { Context, ScheduledEvent } from 'aws-lambda';
-import { FUNCTIONS, type FunctionName } from '#lib/routes.js';
-import { lambdaContext } from './events.js';
-import { loadHandler } from './gateway.js';
-
-type ScheduledLambda = (event: ScheduledEvent, context: Context) => Promise<unknown>;
+import type { ScheduledEvent } from 'aws-lambda';
+import type { FunctionName } from '#lib/routes.js';
+import { type Invoke, invokeInProcess } from './gateway.js';
 
 /** EventBridge Scheduler's local stand-in: runs a function every N minutes, never two runs at once. */
-export const startScheduler = (functionName: FunctionName, everyMinutes: number) => {
+export const startScheduler = (functionName: FunctionName, everyMinutes: number, invoke: Invoke = invokeInProcess) => {
   let running: Promise<unknown> | undefined;
   const runNow = async () => {
     if (running) return running;
@@ -21,8 +18,7 @@ export const startScheduler = (functionName: FunctionName, everyMinutes: number)
       resources: [],
       detail: {},
     } as ScheduledEvent;
-    running = loadHandler<ScheduledLambda>(functionName)
-      .then((handler) => handler(event, lambdaContext(functionName, FUNCTIONS[functionName].timeoutSeconds)))
+    running = invoke(functionName, event)
       .catch((error: Error) => console.error(`[scheduler] ${functionName} failed:`, error.message))
       .finally(() => {
         running = undefined;

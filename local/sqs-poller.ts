@@ -1,11 +1,8 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { FUNCTIONS, type FunctionName } from '#lib/routes.js';
-import { lambdaContext } from './events.js';
-import { loadHandler } from './gateway.js';
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import type { FunctionName } from '#lib/routes.js';
+import { type Invoke, invokeInProcess } from './gateway.js';
 import { localSqsClient } from './sqs.js';
-
-type SqsLambda = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 /**
  * The local stand-in for Lambda's SQS event source mapping: long-polls the queue with up to
@@ -20,11 +17,12 @@ export const startSqsPoller = (options: {
   functionName: FunctionName;
   batchSize: number;
   maxConcurrency: number;
+  invoke?: Invoke;
 }) => {
   const client = localSqsClient(options.endpoint);
+  const invoke = options.invoke ?? invokeInProcess;
   let running = true;
   let inFlight = 0;
-  const spec = FUNCTIONS[options.functionName];
 
   const toRecord = (message: {
     MessageId?: string;
@@ -73,8 +71,7 @@ export const startSqsPoller = (options: {
       const records = messages.map(toRecord);
       let failed = new Set(records.map((record) => record.messageId));
       try {
-        const handler = await loadHandler<SqsLambda>(options.functionName);
-        const response = await handler({ Records: records }, lambdaContext(options.functionName, spec.timeoutSeconds));
+        const response = (await invoke(options.functionName, { Records: records })) as SQSBatchResponse | undefined;
         failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
       } catch (error) {
         // Name every failed record (Powertools' FullBatchFailureError carries each record's error).

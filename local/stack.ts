@@ -7,7 +7,14 @@ import { TABLES, type TableKey } from '#lib/tables.js';
 import { buildUi } from './build-ui.js';
 import { LOCAL_DEFAULTS } from './defaults.js';
 import { createTables, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb.js';
-import { functionUrlResolver, type Gateway, startGateway } from './gateway.js';
+import {
+  functionUrlResolver,
+  type Gateway,
+  type Invoke,
+  invokeInProcess,
+  type LocalEndpoint,
+  startGateway,
+} from './gateway.js';
 import { freePort } from './ports.js';
 import { seedRuleSets } from './rule-sets.js';
 import { startScheduler } from './scheduler.js';
@@ -39,6 +46,30 @@ export interface LocalStackOptions {
   /** Use an already running DynamoDB Local / fauxqs instead of starting them. */
   dynamodbEndpoint?: string;
   sqsEndpoint?: string;
+  /**
+   * Runs the functions elsewhere than in this process: called once the tables, queues and Toqio sink
+   * exist (`npm start -- --bundled`: each function from its bundle, in its own process; local/bundled/).
+   */
+  functions?: (resources: LocalResources) => Promise<FunctionHost>;
+}
+
+/** What the local stack gives a function host. */
+export interface LocalResources {
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  tables: Record<TableKey, string>;
+  queues: Record<keyof typeof QUEUES, LocalQueue>;
+  /** The local Toqio sink (what it receives is listed in `toqioWebhooks`). */
+  toqioSink: LocalEndpoint;
+}
+
+/** Functions run outside this process: the gateways, queue pollers and schedules invoke them through it. */
+export interface FunctionHost {
+  invoke: Invoke;
+  /** The SQS endpoint and queue URL a function's event source polls with (in AWS: with the function's role). */
+  eventSource?(name: FunctionName, queue: LocalQueue): { endpoint: string; queueUrl: string };
+  /** Stops the functions (after the gateways and pollers have drained, before storage). */
+  stop(): Promise<void>;
 }
 
 export interface LocalStack {
@@ -124,12 +155,22 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       () => process.env.TOQIO_API_KEY ?? '',
       !options.printWebhooks,
     );
-    const gateway: Gateway = await startGateway({ port, local: sink.endpoint });
+    const host = await options.functions?.({
+      dynamodbEndpoint,
+      sqsEndpoint,
+      tables,
+      queues,
+      toqioSink: sink.endpoint,
+    });
+    if (host) stoppers.push(() => host.stop());
+    const invoke = host?.invoke ?? invokeInProcess;
+    const gateway: Gateway = await startGateway({ port, local: sink.endpoint, invoke });
     drainers.push(() => gateway.close());
     if (!process.env.TOQIO_WEBHOOK_BASE_URL) process.env.TOQIO_WEBHOOK_BASE_URL = `${gateway.url}/local/toqio`;
     const admin: Gateway = await startGateway({
       port: options.adminPort ?? 3001,
       resolve: functionUrlResolver('admin'),
+      invoke,
     });
     drainers.push(() => admin.close());
 
@@ -152,14 +193,16 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           const poller = startSqsPoller({
             endpoint: sqsEndpoint,
             queueUrl: queue.url,
+            ...host?.eventSource?.(name, queue),
             queueArn: queue.arn,
             functionName: name,
             batchSize: trigger.batchSize,
             maxConcurrency: trigger.maxConcurrency,
+            invoke,
           });
           drainers.push(() => poller.stop());
         } else if (trigger.kind === 'schedule') {
-          const scheduler = startScheduler(name, trigger.everyMinutes);
+          const scheduler = startScheduler(name, trigger.everyMinutes, invoke);
           schedulers.set(name, scheduler);
           drainers.push(() => scheduler.stop());
         }

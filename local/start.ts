@@ -1,15 +1,19 @@
 /**
- * `npm start`: the whole system on this machine. `npm start -- --fresh` starts with empty tables.
+ * `npm start`: the whole system on this machine. `npm start -- --fresh` starts with empty tables;
+ * `npm start -- --bundled` runs every function from its bundle in its own process (local/bundled/).
  * Ctrl-C stops the gateway, fauxqs and the DynamoDB Local Java process.
  */
 // First: turns off the AWS SDK's Node.js version warning before any SDK client exists.
 import './sdk-notices.js';
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseConfig } from '#shared/config.js';
+import { type BundledFunctions, bundledFunctions } from './bundled/host.js';
 import { startLocalStack } from './stack.js';
 
 const started = Date.now();
 const fresh = process.argv.includes('--fresh');
+const bundled = process.argv.includes('--bundled');
+let functions: BundledFunctions | undefined;
 const port = Number(process.env.PORT ?? 3000);
 const adminPort = Number(process.env.ADMIN_PORT ?? 3001);
 
@@ -21,6 +25,14 @@ const stack = await startLocalStack({
   sqsPort: Number(process.env.SQS_PORT ?? 9324),
   dataDir: process.env.LOCAL_DATA_DIR ?? '.local/dynamodb',
   fresh,
+  ...(bundled
+    ? {
+        functions: async (resources) => {
+          functions = await bundledFunctions()(resources);
+          return functions;
+        },
+      }
+    : {}),
 }).catch((error: Error) => {
   console.error(`tm-proxy could not start: ${error.message}`);
   process.exit(1);
@@ -74,11 +86,12 @@ tm-proxy is running locally (ready in ${seconds} s${fresh ? ', fresh data' : ''}
     POST ${stack.apiUrl}/transaction/validate
     GET  ${stack.apiUrl}/health
   Admin API (Function URL) ${stack.adminUrl}/api/   (e.g. GET ${stack.adminUrl}/api/deliveries?status=DEAD)
-  Toqio webhooks (local)   ${process.env.TOQIO_WEBHOOK_BASE_URL}   (received ones: GET ${stack.apiUrl}/local/toqio)
+  Toqio webhooks (local)   ${functions?.environments.deliver.TOQIO_WEBHOOK_BASE_URL ?? process.env.TOQIO_WEBHOOK_BASE_URL}   (received ones: GET ${stack.apiUrl}/local/toqio)
   DynamoDB Local           ${stack.dynamodbEndpoint}   data in ${process.env.LOCAL_DATA_DIR ?? '.local/dynamodb'}
   SQS (fauxqs)             ${stack.sqsEndpoint}
   Toqio API key            ${header}: ${apiKey}
   Node.js                  ${process.version} here; the functions run on ${LAMBDA_NODE} in AWS
+  Functions                ${functions ? `from their bundles in ${functions.workDir}, each in its own process, with the template's environment (stage local)` : 'from the sources, in this process (--bundled runs the bundles)'}
 
 Try a validate call (the Save Transaction seed example):
 

@@ -10,98 +10,49 @@
  * it (.local/bench-cold/<function>/meta.json), and the environment it is imported with (env.json).
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { build } from 'esbuild';
-import { BUNDLING, PROJECT_ROOT } from '#lib/constructs/project-function.js';
+import { PROJECT_ROOT } from '#lib/constructs/project-function.js';
+import { QUEUES, type QueueKey } from '#lib/queues.js';
 import { FUNCTIONS, type FunctionName, type FunctionSpec } from '#lib/routes.js';
-import { writeRuleSetsAsJson } from '#lib/rule-sets.js';
 import { SECRETS } from '#lib/secrets.js';
-import { stageConfigFromContext } from '#lib/stage-config.js';
-import { TmProxyStack } from '#lib/tm-proxy-stack.js';
+import { TABLES, type TableKey } from '#lib/tables.js';
+import { bundleFunction } from '../local/bundled/bundle.js';
+import { startSecretsManager } from '../local/bundled/secrets-manager.js';
+import {
+  functionEnvironments,
+  LOCAL_REGION,
+  localReferences,
+  logicalIdOf,
+  synthesiseTemplate,
+} from '../local/bundled/template.js';
 
 const runsFlag = process.argv.indexOf('--runs');
 const RUNS = Math.max(5, runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 7);
 const OUT = join(PROJECT_ROOT, '.local', 'bench-cold');
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
 
-/** The template, synthesised without bundling (as the infra tests do). */
-const synthesise = () => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const config = stageConfigFromContext('bench', {
-    bench: { toqioWebhookBaseUrl: 'https://core.sandbox.toq.io/webhooks/integration/acme' },
-  });
-  return Template.fromStack(new TmProxyStack(app, 'TmProxy-bench', { config })).toJSON() as {
-    Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-  };
-};
-
-/** What a CloudFormation reference resolves to in AWS, in the shape the function would see. */
-const resolveValue = (resources: ReturnType<typeof synthesise>['Resources'], value: unknown): string => {
-  if (typeof value === 'string') return value;
-  const ref = (value as { Ref?: string }).Ref ?? (value as { 'Fn::GetAtt'?: [string] })['Fn::GetAtt']?.[0];
-  const type = ref ? resources[ref]?.Type : undefined;
-  if (type === 'AWS::SQS::Queue') return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${ref}`;
-  if (type === 'AWS::SecretsManager::Secret') return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${ref}`;
-  return `tm-proxy-bench-${ref ?? 'value'}`;
-};
-
-/** Each function's environment variables, from the template. */
-const environments = (): Record<FunctionName, Record<string, string>> => {
-  const { Resources } = synthesise();
-  const result = {} as Record<FunctionName, Record<string, string>>;
-  for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
-    const prefix = `${name[0]?.toUpperCase()}${name.slice(1)}Function`;
-    const [, fn] =
-      Object.entries(Resources).find(
-        ([id, resource]) => resource.Type === 'AWS::Lambda::Function' && new RegExp(`^${prefix}[0-9A-F]{8}$`).test(id),
-      ) ?? [];
-    const variables = ((fn?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
-      ?.Variables ?? {}) as Record<string, unknown>;
-    result[name] = Object.fromEntries(
-      Object.entries(variables).map(([key, value]) => [key, resolveValue(Resources, value)]),
-    );
-  }
-  return result;
-};
+/** The template, synthesised without bundling, with its references resolved to names of the bench's own. */
+const template = synthesiseTemplate('bench', {
+  toqioWebhookBaseUrl: 'https://core.sandbox.toq.io/webhooks/integration/acme',
+});
+const refs = localReferences(template, {
+  tables: Object.fromEntries(Object.keys(TABLES).map((key) => [key, `tm-proxy-bench-${key}`])) as Record<
+    TableKey,
+    string
+  >,
+  queues: Object.fromEntries(Object.keys(QUEUES).map((key) => [key, `tm-proxy-bench-${key}`])) as Record<
+    QueueKey,
+    string
+  >,
+  sqsOrigin: `https://sqs.${LOCAL_REGION}.amazonaws.com`,
+});
 
 /** Secret values a deployed stack would hold once filled in: the required fields, nothing else. */
 const SECRET_VALUES: Record<string, string> = {
   TOQIO_API_KEY: 'bench-toqio-api-key-0001',
   ADMIN_TOKENS: 'ana:analyst:bench-token-of-ana-0001',
   WEBHOOK_SIGNING_SECRET: 'whsec_benchbenchbenchbenchbench',
-};
-
-/** A local stand-in for Secrets Manager's GetSecretValue (AWS JSON protocol), honoured via AWS_ENDPOINT_URL_SECRETS_MANAGER. */
-const startSecrets = async () => {
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    req.on('end', () => {
-      const { SecretId } = JSON.parse(body || '{}') as { SecretId?: string };
-      const spec = Object.values(SECRETS).find((candidate) =>
-        new RegExp(`:${candidate.id}[0-9A-F]{8}$`).test(SecretId ?? ''),
-      );
-      if (!spec) {
-        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: `no secret ${SecretId}` }));
-        return;
-      }
-      const values = Object.fromEntries(spec.fields.map((field) => [field, SECRET_VALUES[field] ?? '']));
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end(JSON.stringify({ ARN: SecretId, Name: spec.id, SecretString: JSON.stringify(values) }));
-    });
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 };
 
 interface Bundle {
@@ -113,39 +64,16 @@ interface Bundle {
   env: Record<string, string>;
 }
 
-/** Bundles one entry the way the stack does; the source map is written beside it, not counted. */
+/** Bundles one entry the way the stack does (local/bundled/bundle.ts); the source map is written beside it, not counted. */
 const bundle = async (name: string, entry: string, spec: FunctionSpec | undefined, env: Record<string, string>) => {
-  const dir = join(OUT, name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const result = await build({
-    entryPoints: [join(PROJECT_ROOT, entry)],
-    outfile: join(dir, 'index.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
-    sourcesContent: BUNDLING.sourcesContent,
-    banner: { js: BUNDLING.banner },
-    mainFields: [...BUNDLING.mainFields],
-    external: [...BUNDLING.externalModules],
-    metafile: true,
-    logLevel: 'warning',
-  });
-  // What the bundle carries, module by module: open it in https://esbuild.github.io/analyze/.
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify(result.metafile));
+  const built = await bundleFunction(entry, join(OUT, name), spec);
   // The environment it is imported with, to profile one bundle by hand (the secret's endpoint aside).
-  writeFileSync(join(dir, 'env.json'), JSON.stringify(env, null, 2));
-  for (const asset of spec?.assets ?? []) cpSync(join(PROJECT_ROOT, asset), join(dir, asset), { recursive: true });
-  // As the construct's afterBundling does: the rule sets also as JSON, read instead of the YAML.
-  if (spec?.assets?.includes('rules')) writeRuleSetsAsJson(join(dir, 'rules'));
+  writeFileSync(join(built.dir, 'env.json'), JSON.stringify(env, null, 2));
   return {
     name,
-    dir,
-    bytes: statSync(join(dir, 'index.mjs')).size,
-    rulesEngine: Object.keys(result.metafile.inputs).some((input) => input.includes('@marcbachmann/cel-js')),
+    dir: built.dir,
+    bytes: built.bytes,
+    rulesEngine: Object.keys(built.metafile.inputs).some((input) => input.includes('@marcbachmann/cel-js')),
     ruleFiles: (spec?.assets ?? []).includes('rules'),
     env,
   } satisfies Bundle;
@@ -200,13 +128,20 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 };
 
-const secrets = await startSecrets();
+const secrets = await startSecretsManager(
+  Object.fromEntries(
+    Object.values(SECRETS).map((spec) => [
+      refs.ref(logicalIdOf(template, spec.id, 'AWS::SecretsManager::Secret')),
+      Object.fromEntries(spec.fields.map((field) => [field, SECRET_VALUES[field] ?? ''])),
+    ]),
+  ),
+);
 try {
-  const envs = environments();
+  const envs = functionEnvironments(template, refs);
   const lambdaEnv = (name: string) => ({
     PATH: process.env.PATH ?? '',
-    AWS_REGION: REGION,
-    AWS_DEFAULT_REGION: REGION,
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',
     AWS_SESSION_TOKEN: 'bench',
@@ -233,7 +168,7 @@ try {
       withoutMaps[target.name]?.push(await importOnce(target, { NODE_OPTIONS: undefined }));
     }
   }
-  const template = (name: string) => bundles.find((b) => b.name === name)?.env.NODE_OPTIONS ?? '';
+  const nodeOptions = (name: string) => bundles.find((b) => b.name === name)?.env.NODE_OPTIONS ?? '';
   const floor = bundles[0] as Bundle;
   const wall = (timings: Timing[] | undefined) => median((timings ?? []).map((timing) => timing.wallMs));
   const cpu = (timings: Timing[] | undefined) => median((timings ?? []).map((timing) => timing.cpuMs));
@@ -267,7 +202,7 @@ try {
     };
   });
   console.log(
-    `Cold start: median of ${RUNS} fresh imports per bundle (Node ${process.version}); NODE_OPTIONS in the template: validate ${template('validate') || '(none)'}, deliver ${template('deliver') || '(none)'}; ` +
+    `Cold start: median of ${RUNS} fresh imports per bundle (Node ${process.version}); NODE_OPTIONS in the template: validate ${nodeOptions('validate') || '(none)'}, deliver ${nodeOptions('deliver') || '(none)'}; ` +
       `load average ${loadBefore} before, ${loadavg()[0]?.toFixed(1)} after, ${cpus().length} cores`,
   );
   console.table(rows);
@@ -283,5 +218,5 @@ try {
         .join(', ')}`,
   );
 } finally {
-  secrets.close();
+  await secrets.close();
 }

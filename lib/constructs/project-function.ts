@@ -156,16 +156,18 @@ export class ProjectFunction extends NodejsFunction {
       'dynamodb:Scan',
       'dynamodb:ConditionCheckItem',
     ];
-    if (access === 'read') {
-      // The read actions alone (grantReadData adds DescribeTable, which no function needs).
-      table.grant(this, ...read);
-      table.encryptionKey?.grantDecrypt(this);
-    } else if (access === 'readWriteDelete') table.grantReadWriteData(this);
-    else {
-      const writes = access === 'append' ? ['dynamodb:PutItem'] : ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
-      table.grant(this, ...read, ...writes);
-      table.encryptionKey?.grantEncryptDecrypt(this);
-    }
+    // The item actions of each level, not CDK's grantReadData / grantReadWriteData: those add
+    // DescribeTable, the stream reads, BatchWriteItem and kms:DescribeKey, which no function calls
+    // (the bundled IAM check, README Security).
+    const writes = {
+      read: [],
+      append: ['dynamodb:PutItem'],
+      readWrite: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      readWriteDelete: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    }[access];
+    table.grant(this, ...read, ...writes);
+    if (access === 'read') table.encryptionKey?.grantDecrypt(this);
+    else table.encryptionKey?.grantEncryptDecrypt(this);
     if (access === 'append') {
       // An explicit deny outlives any broader grant someone adds later.
       this.addToRolePolicy(
@@ -194,16 +196,21 @@ export class ProjectFunction extends NodejsFunction {
     return this;
   }
 
-  /** Grants sending to a queue and sets its URL variable. */
+  /**
+   * Grants sending to a queue and sets its URL variable. SendMessage only (SendMessageBatch is
+   * authorised as SendMessage): grantSendMessages would add GetQueueAttributes and GetQueueUrl, which
+   * the functions never call (the bundled IAM check, README Security). The queues use SQS-managed
+   * encryption, so there is no key to grant.
+   */
   bindQueue(queue: IQueue, envVar: string): this {
-    queue.grantSendMessages(this);
+    queue.grant(this, 'sqs:SendMessage');
     this.addEnvironment(envVar, queue.queueUrl);
     return this;
   }
 
-  /** Grants consuming a queue (the event source also does this) and moving messages to its DLQ. */
+  /** Grants moving messages to a queue's DLQ (consuming the queue is the event source's grant). */
   bindDeadLetterQueue(dlq: IQueue, envVar: string): this {
-    dlq.grantSendMessages(this);
+    dlq.grant(this, 'sqs:SendMessage');
     this.addEnvironment(envVar, dlq.queueUrl);
     return this;
   }
@@ -214,9 +221,16 @@ export class ProjectFunction extends NodejsFunction {
     return this;
   }
 
-  /** Grants reading one secret and sets the variable carrying its ARN (the config loader reads it at cold start). */
+  /**
+   * Grants reading one secret and sets the variable carrying its ARN (the config loader reads it at
+   * cold start). GetSecretValue only: grantRead would add DescribeSecret, which no function calls.
+   */
   bindSecret(secret: ISecret, envVar: string): this {
-    secret.grantRead(this);
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+    );
+    // The secrets use Secrets Manager's own key today; a customer-managed one would need decrypting too.
+    secret.encryptionKey?.grantDecrypt(this);
     this.addEnvironment(envVar, secret.secretArn);
     return this;
   }

@@ -268,11 +268,7 @@ describe('TmProxyStack', () => {
   it('lets only the deliver function consume the queue and move messages to the DLQ; validate may only send', () => {
     const deliver = actionsOf('DeliverFunction');
     expect(deliver).toEqual(expect.arrayContaining(['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']));
-    expect(actionsOf('ValidateFunction').filter((action) => action.startsWith('sqs:'))).toEqual([
-      'sqs:GetQueueAttributes',
-      'sqs:GetQueueUrl',
-      'sqs:SendMessage',
-    ]);
+    expect(actionsOf('ValidateFunction').filter((action) => action.startsWith('sqs:'))).toEqual(['sqs:SendMessage']);
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     const dlqSenders = policies.filter((policy) => {
       const text = JSON.stringify(policy.Properties.PolicyDocument);
@@ -423,6 +419,12 @@ describe('TmProxyStack', () => {
       }
       return [...granted].sort();
     };
+    // GetSecretValue is all the config loader calls: no DescribeSecret (the bundled IAM check, README Security).
+    for (const name of Object.keys(FUNCTIONS)) {
+      expect(actionsOf(`${name[0]?.toUpperCase()}${name.slice(1)}Function`)).not.toContain(
+        'secretsmanager:DescribeSecret',
+      );
+    }
     expect(secretsOf('HealthFunction')).toEqual([]);
     expect(secretsOf('SweeperFunction')).toEqual([]);
     expect(secretsOf('ExpireCasesFunction')).toEqual([]);

@@ -3,6 +3,7 @@ import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack.js';
 import { saveTransactionProblems } from '../../local/toqio-contract.js';
 import { onepipeListenerContract } from '../fixtures/onepipe-contract.js';
+import { aCredit, MAPPING } from '../fixtures/onepipe-credits.js';
 import { eventually, startReceiver } from '../fixtures/receiver.js';
 import { aTransaction } from '../fixtures/transactions.js';
 import { startTestStack, testDocumentClient, validate } from './stack.js';
@@ -60,50 +61,6 @@ const nonEmpty = <T>(list: T[]) => (list.length > 0 ? list : undefined);
 
 const sign = (requestRef: string, secret = SECRET) => createHash('md5').update(`${requestRef};${secret}`).digest('hex');
 
-/** The seed-style credit notification (shared/partners/onepipe.md §2.4 A) to a given virtual account. */
-const aCredit = (
-  account: string,
-  changes: { amount?: number | string; mockMode?: string; eventType?: string | null; transactionRef?: string } = {},
-) => ({
-  details: {
-    data: {},
-    meta: {
-      name: 'Java Biller',
-      route: 'listener',
-      amount: '10400',
-      status: 'active',
-      narration: `${account}/PWT - Jav/Transfer from OLUWADUROTIMI B`,
-      cr_account: account,
-      pwt_bank_code: '044',
-      cr_account_name: 'PWT - Java Biller',
-      originator_cbn_code: '305',
-      originator_bank_name: 'Paycom',
-      originator_account_name: 'OLUWADUROTIMI BOLAJI IDOWU',
-      originator_account_number: '8101590442',
-      ...(changes.eventType === null ? {} : { event_type: changes.eventType ?? 'credit' }),
-      payment_id: '0093003',
-      transaction_date: '2026-11-20-09-15-00',
-      signature_hash: '9900ubuuxubueebjx',
-    },
-    amount: changes.amount ?? 1250050,
-    status: 'Successful',
-    provider: 'FidelityVirtual',
-    customer_ref: '2348101590442_000042',
-    customer_email: 'timi@onepipe.io',
-    transaction_ref: changes.transactionRef ?? `1000${Date.now()}${Math.floor(Math.random() * 1e6)}`,
-    customer_surname: 'Bolaji Idowu',
-    transaction_desc: 'Transfer from OLUWADUROTIMI B',
-    transaction_type: 'collect',
-    customer_firstname: 'Oluwadurotimi',
-    customer_mobile_no: '2348189848421',
-  },
-  app_info: { app_code: 'PAYP924039' },
-  mock_mode: changes.mockMode ?? 'Live',
-  requester: 'FidelityVirtual',
-  request_ref: randomUUID(),
-  request_type: 'transaction_notification',
-});
-
 const notify = async (body: Json | string, headers?: Record<string, string>) => {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
   const ref = typeof body === 'string' ? '' : String(body.request_ref);
@@ -126,19 +83,6 @@ const admin = async (path: string, token: string, init: { method?: string; body?
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });
   return { status: response.status, body: response.status === 204 ? {} : ((await response.json()) as Json) };
-};
-
-const MAPPING = {
-  company: 'company-7f3a',
-  customer: 'customer-19bc',
-  accountId: 'acc-5521',
-  clientType: 'BUSINESS',
-  currency: 'NGN',
-  accountType: 'ngn',
-  accountName: 'Java Biller Ltd',
-  bankName: 'Fidelity Bank',
-  bankDescription: 'Virtual account via OnePipe',
-  corePaymentType: 'INTERNAL-TRANSFER',
 };
 
 const mapAccount = (account: string, mapping: Json = MAPPING) =>

@@ -6,6 +6,7 @@ import {
   toqioDate,
 } from '../../functions/domain/onepipe/save-transaction.js';
 import { inboundBankTransferSchema, saveTransactionProblems } from '../../local/toqio-contract.js';
+import { MAPPING as ACCOUNT_MAPPING } from '../fixtures/onepipe-credits.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the body is read as the JSON Toqio receives.
 type Json = Record<string, any>;
@@ -47,19 +48,7 @@ const aCredit = (change: (raw: Json) => void = () => {}): OnepipeNotification =>
   return OnepipeNotificationSchema.parse(raw);
 };
 
-const MAPPING: AccountMapping = {
-  company: 'company-7f3a',
-  customer: 'customer-19bc',
-  accountId: 'acc-5521',
-  clientType: 'BUSINESS',
-  currency: 'NGN',
-  accountType: 'ngn',
-  accountName: 'Java Biller Ltd',
-  bankName: 'Fidelity Bank',
-  bankDescription: 'Virtual account via OnePipe',
-  corePaymentType: 'INTERNAL-TRANSFER',
-  accountNumber: '4565564003',
-};
+const MAPPING: AccountMapping = { ...ACCOUNT_MAPPING, accountNumber: '4565564003' };
 
 const bodyFor = (notification = aCredit(), mapping = MAPPING, settings = SETTINGS): Json =>
   saveTransactionBody(notification, mapping, RECEIVED_AT, settings);
