@@ -4,7 +4,7 @@ import { h } from '../../dom/h.js';
 /** Where an offset falls in a condition: its line (1-based), the line's text and the column (0-based). */
 export const lineAt = (condition: string, at: number) => {
   const offset = Math.max(0, Math.min(at, condition.length));
-  const start = condition.lastIndexOf('\n', offset - 1) + 1;
+  const start = offset === 0 ? 0 : condition.lastIndexOf('\n', offset - 1) + 1;
   const newline = condition.indexOf('\n', offset);
   return {
     line: condition.slice(0, start).split('\n').length,
