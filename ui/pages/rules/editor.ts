@@ -246,6 +246,8 @@ export const draftEditor = (set: RuleSetName, active: RuleSetVersion | null, ove
       outcome: overview.outcomes.includes('REVIEW') ? 'REVIEW' : (overview.outcomes[0] ?? 'REVIEW'),
       enabled: true,
     });
+    // A check in flight counts rules that are no longer where they were: its answer is dropped.
+    checks++;
     problems = problems.filter((problem) => problem.rule === undefined);
     pick(rules.length - 1);
     field.id.focus();
@@ -253,6 +255,7 @@ export const draftEditor = (set: RuleSetName, active: RuleSetVersion | null, ove
   removeRule.addEventListener('click', () => {
     if (picked < 0) return;
     rules.splice(picked, 1);
+    checks++;
     problems = [];
     pick(Math.min(picked, rules.length - 1));
     if (rules.length > 0) checkSoon();
