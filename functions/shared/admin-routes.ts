@@ -2,7 +2,7 @@ import type * as z from 'zod';
 import { CaseQuerySchema } from '#domain/cases/queries.js';
 import { DecisionRequestSchema, NoteRequestSchema } from '#domain/cases/transitions.js';
 import { accountMappingSchema } from '#domain/onepipe/save-transaction.js';
-import { RejectRequestSchema, RuleSetBodySchema } from '#domain/rules/rule-set-versions.js';
+import { RejectRequestSchema, RuleCheckRequestSchema, RuleSetBodySchema } from '#domain/rules/rule-set-versions.js';
 import { RuleTestRequestSchema } from '#domain/rules/rule-test.js';
 import { ListDeliveriesQuery, RetryDeadBody } from '#domain/webhooks/delivery.js';
 
@@ -170,7 +170,7 @@ export const ADMIN_ROUTES = [
     role: 'analyst',
     operation: 'getRuleSet',
     summary:
-      'A rule set (outbound or inbound): the active version whole (as active.version), every version with state, author, approver and times, and the facts conditions can read',
+      'A rule set (outbound or inbound): the active version whole (as active.version), every version with state, author, approver and times, the facts conditions can read and the outcomes a rule can give',
   },
   {
     method: 'GET',
@@ -226,6 +226,15 @@ export const ADMIN_ROUTES = [
     operation: 'rollbackRuleSetVersion',
     summary: 'Propose going back to a RETIRED version: a new PROPOSED copy of it, approved like any proposal',
     answers: { 201: 'Proposed: { version, state, copiedFrom }' },
+  },
+  {
+    method: 'POST',
+    path: '/api/rule-sets/{set}/check',
+    role: 'analyst',
+    operation: 'checkRuleSet',
+    summary:
+      'The check a save makes, without saving: { valid, problems } where each problem names its rule (index), field and, in a condition, the position (at, end) of the error',
+    body: RuleCheckRequestSchema,
   },
   {
     method: 'POST',

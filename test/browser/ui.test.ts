@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import type { LocalStack } from '../../local/stack.js';
 import { eventually } from '../fixtures/receiver.js';
 import { aTransaction } from '../fixtures/transactions.js';
@@ -24,10 +24,12 @@ afterAll(async () => {
   await stack.stop();
 });
 
-const screenshot = async (name: string) => {
+/** The whole page, or one part of it. */
+const screenshot = async (name: string, part?: Locator) => {
   if (!SCREENSHOTS) return;
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+  const path = `${SCREENSHOTS}/${name}.png`;
+  await (part ? part.screenshot({ path }) : page.screenshot({ path, fullPage: true }));
 };
 
 describe('the analysts’ web UI', () => {
@@ -155,23 +157,57 @@ describe('the analysts’ web UI', () => {
     };
     await signInAs('local-supervisor-token-0001', 'sam (supervisor)', '#/rules');
     await page.locator('#versions tr[data-version="1"] .badge.ACTIVE').waitFor();
-    const rules = page.locator('textarea[name=rules]');
-    const shipped = JSON.parse(await rules.inputValue()) as unknown[];
-    const rule = {
-      id: 'exact-777-77',
-      description: 'Base amount of exactly 777.77',
-      condition: 'tx.baseAmount == 777.77',
-      outcome: 'REVIEW',
-    };
-    await page.getByLabel('Description', { exact: true }).fill('Hold 777.77 for review');
+    await page.getByLabel('Description of the change', { exact: true }).fill('Hold 777.77 for review');
 
-    // A broken condition is refused, naming the rule and where in the condition the problem is.
-    await rules.fill(JSON.stringify([...shipped, { ...rule, condition: 'tx.baseAmount ==' }], null, 2));
+    // The draft starts as the active version, edited one rule at a time: pick one to see its fields.
+    const draftRules = page.locator('#draft-rules');
+    await draftRules.getByRole('button', { name: 'large-amount', exact: true }).click();
+    expect(await page.getByLabel('Id', { exact: true }).inputValue()).toBe('large-amount');
+
+    // A new rule through the form; its condition starts from a fact listed beside it (the server's catalogue).
+    await page.getByRole('button', { name: 'Add a rule' }).click();
+    await page.getByLabel('Id', { exact: true }).fill('exact-777-77');
+    await page.getByLabel('Rule description', { exact: true }).fill('Base amount of exactly 777.77');
+    await page.getByLabel('Outcome', { exact: true }).selectOption('REVIEW');
+    const condition = page.getByLabel('Condition', { exact: true });
+    await page.locator('#facts').getByRole('button', { name: 'tx.baseAmount', exact: true }).click();
+    await page.keyboard.type(' ==');
+    expect(await condition.inputValue()).toBe('tx.baseAmount ==');
+
+    // The server checks it as it is typed and marks the error where it is: a caret under column 17.
+    const conditionProblem = page.locator('#rule-condition-problem');
+    await conditionProblem.getByText('Line 1, column 17').waitFor();
+    await expect(conditionProblem.locator('pre.caret').textContent()).resolves.toBe(
+      `tx.baseAmount ==\n${' '.repeat(16)}^`,
+    );
+    await expect(condition.getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(condition.getAttribute('aria-describedby')).resolves.toBe('rule-condition-problem');
+    await draftRules.locator('tr.invalid').getByText('exact-777-77').waitFor();
+    await screenshot('rule-editor', page.locator('#draft-form'));
+
+    // Saved anyway from another rule, it is refused (400), and the editor goes to the rule the refusal names.
+    await draftRules.getByRole('button', { name: 'large-amount', exact: true }).click();
     await page.getByRole('button', { name: 'Save draft' }).click();
-    await page.locator('#draft-problems').getByText('rules.exact-777-77.condition').waitFor();
-    await expect(page.locator('#draft-problems').textContent()).resolves.toMatch(/position \d+/);
+    await page.getByRole('alert').filter({ hasText: '(400)' }).waitFor();
+    expect(await page.getByLabel('Id', { exact: true }).inputValue()).toBe('exact-777-77');
+    await conditionProblem.getByText(/position 16/).waitFor();
 
-    await rules.fill(JSON.stringify([...shipped, rule], null, 2));
+    // Lists: paste many entries at once, search them, remove one; the new list is a fact beside the condition.
+    await page.getByLabel('New list name').fill('watchNames');
+    await page.getByRole('button', { name: 'Add a list' }).click();
+    await page.getByLabel('lists.watchNames', { exact: true }).fill('ACME LTD\nGLOBEX CORP\nINITECH');
+    await page.getByLabel('Search lists.watchNames').fill('corp');
+    await page.getByRole('button', { name: 'Remove GLOBEX CORP' }).click();
+    expect(await page.getByLabel('lists.watchNames', { exact: true }).inputValue()).toBe('ACME LTD\nINITECH');
+    await page.locator('#facts').getByRole('button', { name: 'lists.watchNames' }).waitFor();
+
+    // Fixed, the mark goes; Check confirms it with the server.
+    await condition.fill('tx.baseAmount == 777.77');
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await page.locator('#condition-status').getByText('No problems').waitFor();
+    await expect(condition.getAttribute('aria-invalid')).resolves.toBe('false');
+    expect(await conditionProblem.textContent()).toBe('');
+
     await page.getByRole('button', { name: 'Save draft' }).click();
     await page.getByRole('heading', { name: 'outbound version 2' }).waitFor();
     await page.locator('h1 + .badge.DRAFT').waitFor();

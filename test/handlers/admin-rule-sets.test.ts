@@ -230,4 +230,39 @@ describe('rule sets in the admin API', () => {
     expect(broken.statusCode).toBe(400);
     expect(bodyOf(broken).error.fields[0].path).toBe('rules.exact-777-77.condition');
   });
+
+  it('checks rules as the editor types, without storing: each problem with its rule, field and position', async () => {
+    const versionsBefore = bodyOf(await admin('GET', '/api/rule-sets/outbound', ANA)).versions.length;
+    const checked = await admin('POST', '/api/rule-sets/outbound/check', ANA, {
+      // Only the lists' names matter to the check: the editor sends them without their entries.
+      lists: { blockedIbans: [] },
+      rules: [
+        EXACT_777,
+        { ...EXACT_777, id: 'broken', condition: 'tx.baseAmount ==' },
+        { ...EXACT_777, id: 'typo', condition: 'tx.baseAmount > 1 && tx.destination.ibann in lists.blockedIbans' },
+      ],
+    });
+    expect(checked.statusCode).toBe(200);
+    expect(bodyOf(checked)).toEqual({
+      valid: false,
+      problems: [
+        { path: 'rules.broken.condition', rule: 1, field: 'condition', at: 16, message: expect.stringMatching(/EOF/) },
+        {
+          path: 'rules.typo.condition',
+          rule: 2,
+          field: 'condition',
+          at: 21,
+          end: 41,
+          message: 'unknown fact tx.destination.ibann (at position 21)',
+        },
+      ],
+    });
+    const fine = await admin('POST', '/api/rule-sets/outbound/check', SAM, { rules: [EXACT_777] });
+    expect(bodyOf(fine)).toEqual({ valid: true, problems: [] });
+    expect(bodyOf(await admin('GET', '/api/rule-sets/outbound', ANA))).toMatchObject({
+      versions: { length: versionsBefore },
+      outcomes: ['REJECT', 'REVIEW'],
+    });
+    expect((await admin('POST', '/api/rule-sets/nosuch/check', ANA, { rules: [EXACT_777] })).statusCode).toBe(404);
+  });
 });

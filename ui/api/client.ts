@@ -12,6 +12,7 @@ import type {
   MappingSaved,
   Principal,
   RetriedDeliveries,
+  RuleCheckResult,
   RuleSetBody,
   RuleSetHistoryEntry,
   RuleSetName,
@@ -98,6 +99,9 @@ export const api = {
     post<VersionView>(`/api/rule-sets/${set}/versions/${version}/reject`, { reason }),
   rollbackTo: (set: RuleSetName, version: number) =>
     post<{ version: number; state: string }>(`/api/rule-sets/${set}/versions/${version}/rollback`),
+  /** The save's check without saving; lists may be sent by name only (empty entries). */
+  checkRules: (set: RuleSetName, body: Pick<RuleSetBody, 'rules' | 'lists'>) =>
+    post<RuleCheckResult>(`/api/rule-sets/${set}/check`, body),
   testRules: (set: RuleSetName, body: Record<string, unknown>) =>
     post<RuleTestResult>(`/api/rule-sets/${set}/test`, body),
 };

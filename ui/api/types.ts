@@ -316,7 +316,10 @@ export interface RuleSetOverview {
   ruleSet: RuleSetName;
   active: RuleSetVersion | null;
   versions: VersionSummary[];
+  /** Every fact a condition may read (the checker's own catalogue); lists are `lists.<name>` besides. */
   facts: string[];
+  /** The outcomes a rule may give. */
+  outcomes: Rule['outcome'][];
 }
 
 export interface RuleSetHistoryEntry {
@@ -335,6 +338,22 @@ export interface RuleSetBody {
   description: string;
   lists: Record<string, string[]>;
   rules: unknown[];
+}
+
+/** One problem `POST /api/rule-sets/{set}/check` finds: its rule (index), field and, in a condition, where. */
+export interface RuleProblem {
+  path: string;
+  message: string;
+  rule?: number;
+  field: string;
+  at?: number;
+  end?: number;
+}
+
+/** `POST /api/rule-sets/{set}/check`: the save's check, without saving. */
+export interface RuleCheckResult {
+  valid: boolean;
+  problems: RuleProblem[];
 }
 
 /** `POST /api/rule-sets/{set}/test`. */

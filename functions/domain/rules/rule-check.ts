@@ -134,26 +134,44 @@ const celMessage = (error: { message?: string } | undefined, at: number | undefi
 };
 
 /**
+ * A problem as the draft editor marks it: which rule (its index in the body; absent when the
+ * problem is the whole set's), which field, and for a condition where in it (`at`, a character
+ * offset; `end` when the offending name is known).
+ */
+export interface LocatedProblem extends RuleSetProblem {
+  rule?: number;
+  field: string;
+  at?: number;
+  end?: number;
+}
+
+/**
  * Every problem of a rule set body at once, each naming its rule: the shape of each rule (an
  * unknown outcome, a missing field), duplicate ids, CEL syntax and type errors with their
  * position, facts no payment has and lists the version does not hold. Empty when the engine can
  * compile it and every name it reads exists.
  */
-export const ruleSetProblems = (rules: readonly unknown[], listNames: Iterable<string>): RuleSetProblem[] => {
-  const problems: RuleSetProblem[] = [];
+export const locatedRuleSetProblems = (rules: readonly unknown[], listNames: Iterable<string>): LocatedProblem[] => {
+  const problems: LocatedProblem[] = [];
   const lists = new Set(listNames);
   const env = celEnvironment();
   const seen = new Set<string>();
   rules.forEach((input, index) => {
     const id = typeof input === 'object' && input !== null && 'id' in input ? String(input.id) : undefined;
-    const where = (field?: string) => `rules.${id ?? index}${field ? `.${field}` : ''}`;
-    if (id !== undefined && seen.has(id)) problems.push({ path: where('id'), message: `${id} is a duplicate id` });
+    const add = (field: string, message: string, at?: number, end?: number) =>
+      problems.push({
+        path: `rules.${id ?? index}${field ? `.${field}` : ''}`,
+        message,
+        rule: index,
+        field,
+        ...(at === undefined ? {} : { at }),
+        ...(end === undefined ? {} : { end }),
+      });
+    if (id !== undefined && seen.has(id)) add('id', `${id} is a duplicate id`);
     if (id !== undefined) seen.add(id);
     const parsed = RuleSchema.safeParse(input);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        problems.push({ path: where(issue.path.map(String).join('.')), message: issue.message });
-      }
+      for (const issue of parsed.error.issues) add(issue.path.map(String).join('.'), issue.message);
       return;
     }
     const rule = parsed.data;
@@ -161,21 +179,31 @@ export const ruleSetProblems = (rules: readonly unknown[], listNames: Iterable<s
     try {
       program = env.parse(rule.condition);
     } catch (error) {
-      problems.push({ path: where('condition'), message: celMessage(error as Error, positionOf(error)) });
+      const at = positionOf(error);
+      add('condition', celMessage(error as Error, at), at);
       return;
     }
     const check = program.check();
     if (!check.valid) {
-      problems.push({ path: where('condition'), message: celMessage(check.error, positionOf(check.error)) });
+      const at = positionOf(check.error);
+      add('condition', celMessage(check.error, at), at);
       return;
     }
     for (const chain of memberChains(program.ast)) {
       const why = unknownFact(chain.path, lists);
-      if (why) problems.push({ path: where('condition'), message: `${why} (at position ${chain.at})` });
+      if (!why) continue;
+      // The name it gives, when the condition spells it without spaces: the editor underlines it.
+      const name = why.slice(why.lastIndexOf(' ') + 1);
+      const spelt = rule.condition.startsWith(name, chain.at);
+      add('condition', `${why} (at position ${chain.at})`, chain.at, spelt ? chain.at + name.length : undefined);
     }
   });
   return problems;
 };
+
+/** The problems as a 400's `fields` carries them: where and what. */
+export const ruleSetProblems = (rules: readonly unknown[], listNames: Iterable<string>): RuleSetProblem[] =>
+  locatedRuleSetProblems(rules, listNames).map(({ path, message }) => ({ path, message }));
 
 /** A list name as conditions read it (`lists.<name>`). */
 export const ListNameSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'must be a name such as blockedIbans');

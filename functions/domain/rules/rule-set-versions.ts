@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { compileRuleSet, type Rule, RuleSchema, type RulesEngine } from './engine.js';
-import { ListNameSchema, type RuleSetProblem, ruleSetProblems } from './rule-check.js';
+import {
+  ListNameSchema,
+  type LocatedProblem,
+  locatedRuleSetProblems,
+  type RuleSetProblem,
+  ruleSetProblems,
+} from './rule-check.js';
 
 /**
  * Rule sets as data. Each set (`outbound` for validate, `inbound` for OnePipe credits) has
@@ -28,6 +34,12 @@ export const RuleSetBodySchema = z.strictObject({
   rules: z.array(z.unknown()).min(1, 'must hold at least one rule').max(500),
 });
 export type RuleSetBody = z.infer<typeof RuleSetBodySchema>;
+
+/**
+ * What the draft editor checks as a supervisor types: the rules, and the lists by name (their
+ * entries may be left empty: a condition is checked against the names only).
+ */
+export const RuleCheckRequestSchema = RuleSetBodySchema.omit({ description: true });
 
 /** A reason given when a proposal is rejected. */
 export const RejectRequestSchema = z.strictObject({
@@ -93,6 +105,21 @@ export class RuleSetForbiddenError extends ForbiddenError {}
 
 /** What a decision records as the rules it was decided with: `outbound@3`. */
 export const ruleSetLabel = (ruleSet: RuleSetName, version: number) => `${ruleSet}@${version}`;
+
+/**
+ * The check a save makes (checkRuleSetBody), without storing or throwing: every problem with the
+ * rule's index and, in a condition, its position, for the editor to mark where it is.
+ */
+export const checkRules = (body: z.infer<typeof RuleCheckRequestSchema>): LocatedProblem[] => {
+  const problems = locatedRuleSetProblems(body.rules, Object.keys(body.lists));
+  if (problems.length > 0) return problems;
+  try {
+    compileRuleSet({ version: 'check', rules: body.rules.map((rule) => RuleSchema.parse(rule)), lists: body.lists });
+    return [];
+  } catch (error) {
+    return [{ path: 'rules', field: '', message: (error as Error).message }];
+  }
+};
 
 /**
  * Checks a body as a new version would hold it: its shape, then every rule (CEL, facts, lists,

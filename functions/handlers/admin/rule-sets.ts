@@ -1,12 +1,14 @@
 import * as z from 'zod';
 import { TransactionSchema } from '#domain/decisions/transaction.js';
-import { compileRuleSet, type Facts } from '#domain/rules/engine.js';
+import { compileRuleSet, type Facts, RuleSchema } from '#domain/rules/engine.js';
 import { factPaths } from '#domain/rules/rule-check.js';
 import {
   checkRuleSetBody,
+  checkRules,
   compileVersion,
   InvalidRuleSetError,
   RejectRequestSchema,
+  RuleCheckRequestSchema,
   type RuleSetName,
   RuleSetNameSchema,
   RuleSetNotFoundError,
@@ -29,6 +31,7 @@ type RuleSetOperations = Pick<
   | 'rejectRuleSetVersion'
   | 'rollbackRuleSetVersion'
   | 'testRuleSet'
+  | 'checkRuleSet'
 >;
 
 /** A draft carries its lists: 50,000 IBANs are about 1.5 MB of JSON (a Function URL takes 6 MB). */
@@ -96,7 +99,7 @@ export const ruleSetOperations = (deps: AdminDeps): RuleSetOperations => {
   return {
     getRuleSet: async (request) => {
       const overview = await workflow.overview(setOf(request));
-      return json(200, { ...overview, facts: factPaths() });
+      return json(200, { ...overview, facts: factPaths(), outcomes: RuleSchema.shape.outcome.options });
     },
     getRuleSetVersion: (request) => view(request),
     ruleSetHistory: async (request) => json(200, { items: await workflow.history(setOf(request)) }),
@@ -130,6 +133,11 @@ export const ruleSetOperations = (deps: AdminDeps): RuleSetOperations => {
       const copiedFrom = versionOf(request);
       const version = await refusedAsBadRequest(() => workflow.rollback(ruleSet, copiedFrom, request.principal.name));
       return json(201, { version, state: 'PROPOSED', copiedFrom });
+    },
+    checkRuleSet: async (request) => {
+      setOf(request);
+      const problems = checkRules(parseJsonBody(request.raw, RuleCheckRequestSchema, MAX_RULE_SET_BODY_BYTES));
+      return json(200, { valid: problems.length === 0, problems });
     },
     testRuleSet: async (request) => {
       const body = parseJsonBody(request.raw, RuleTestRequestSchema, MAX_RULE_SET_BODY_BYTES);

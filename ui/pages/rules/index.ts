@@ -83,7 +83,7 @@ export const renderRules = async (set: RuleSetName) => {
         })),
       ),
     ),
-    isSupervisor() ? draftEditor(set, active, overview.facts) : null,
+    isSupervisor() ? draftEditor(set, active, overview) : null,
     testPanel(set),
     section(
       'History',
