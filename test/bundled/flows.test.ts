@@ -93,7 +93,7 @@ describe('the bundled functions, each in its own process with its template envir
     // References resolved to the local resources: validate's tables, queues on its SQS endpoint, its secrets by ARN.
     expect(environments.validate).toMatchObject({
       DECISIONS_TABLE: stack.tables.decisions,
-      DELIVERIES_QUEUE_URL: `${environments.validate.AWS_ENDPOINT_URL_SQS}/000000000000/${stack.queues.deliveries.url.split('/').pop()}`,
+      PROVIDER_CHECKS_QUEUE_URL: `${environments.validate.AWS_ENDPOINT_URL_SQS}/000000000000/${stack.queues.providerChecks.url.split('/').pop()}`,
       TOQIO_SECRET_ARN: expect.stringMatching(/^arn:aws:secretsmanager:us-east-1:000000000000:secret:ToqioSecret-/),
     });
     expect(environments.validate.TOQIO_API_KEY).toBeUndefined();
@@ -180,7 +180,8 @@ describe('the bundled functions, each in its own process with its template envir
   });
 
   it('re-enqueues a delivery whose message was lost (sweeper) and delivers it (deliver)', async () => {
-    // An outbox row written long ago whose queue message never left (a crash between the two).
+    // An outbox row written long ago whose stream record never reached the queue (the pipe was down
+    // past the stream's retention): only the sweeper can find it.
     const transactionId = `tx-swept-${randomUUID()}`;
     const delivery = newDelivery({
       target: 'toqio',
@@ -190,7 +191,9 @@ describe('the bundled functions, each in its own process with its template envir
       now: new Date(Date.now() - 5 * 60_000),
     });
     const repository = deliveryRepository(db, stack.tables.deliveries);
+    await stack.outboxStream?.pause();
     await db.send(new TransactWriteCommand({ TransactItems: [repository.outboxItem(delivery)] }));
+    await stack.outboxStream?.resume({ dropPending: true });
     const swept = (await stack.runScheduled('sweeper')) as Json;
     expect(swept.requeued).toBeGreaterThanOrEqual(1);
     await webhookFor('TRANSACTION_MONITORING_STATUS_UPDATED', (body) => body.transactionId === transactionId);
