@@ -15,10 +15,12 @@ let stack: LocalStack;
  * The validate budget these bursts run under. DynamoDB Local runs transactions one at a time
  * (about 9 ms each here, on a shared 2-core machine) where DynamoDB runs those of different items
  * in parallel, so a burst queued on one customer needs more time locally than in AWS; the budget
- * is raised from the default 2 s accordingly. The claims are the same: every call answered 200,
- * none degraded, decided as if one after another.
+ * is raised from the default 2 s accordingly (the 20-payment burst took 3.1 to 3.6 s here on an
+ * idle machine, so 3 s failed before and after the outbox change; 6 s leaves room for a busy
+ * one). The claims are the same: every call answered 200, none degraded, decided as if one after
+ * another.
  */
-const BUDGET_MS = 3000;
+const BUDGET_MS = 6000;
 
 beforeAll(async () => {
   process.env.VALIDATE_BUDGET_MS = String(BUDGET_MS);
