@@ -13,14 +13,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, createSqsClient } from '#adapters/aws-clients.js';
-import { decisionRepository } from '#adapters/decision-repository.js';
-import { degradedAnswerQueue } from '#adapters/degraded-answer-queue.js';
-import { providerCheckQueue } from '#adapters/provider-check-queue.js';
 import { fixedRules } from '#domain/rules/active-rules.js';
 import * as validate from '#handlers/validate.js';
 import { QUEUES, type QueueKey } from '#lib/queues.js';
 import { TABLES, type TableKey } from '#lib/tables.js';
-import { approvedPaymentNote, approvedPaymentReports } from '#shared/case-workflow.js';
 import { parseConfigWith } from '#shared/config.js';
 import { loadRulesEngine } from '#shared/rules-loader.js';
 import { createTables, startDynamoDbLocal } from '../local/dynamodb.js';
@@ -100,18 +96,8 @@ const rules = await loadRulesEngine(fileURLToPath(new URL('../rules/default.yaml
 const validateWith = (extra: Record<string, string>) => {
   const config = parseConfigWith(validate.ValidateConfigSchema, { ...variables, ...extra });
   const handler = validate.buildHandler({
-    config,
-    decisions: decisionRepository(documentClient, {
-      decisions: config.DECISIONS_TABLE,
-      counters: config.COUNTERS_TABLE,
-      history: config.HISTORY_TABLE,
-      deliveries: config.DELIVERIES_TABLE,
-    }),
+    ...validate.validateAdapters(config, documentClient, sqsClient),
     rules: fixedRules(rules),
-    approvedPaymentReports: approvedPaymentReports(config),
-    approvedPaymentNote: approvedPaymentNote(config),
-    providerChecks: providerCheckQueue(sqsClient, config.PROVIDER_CHECKS_QUEUE_URL),
-    degradedAnswers: degradedAnswerQueue(sqsClient, config.DEGRADED_ANSWERS_QUEUE_URL),
   });
   return async (payload: Record<string, unknown>) => {
     const result = await handler(

@@ -1,4 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { decisionRepository } from '#adapters/decision-repository.js';
 import { degradedAnswerQueue } from '#adapters/degraded-answer-queue.js';
 import { providerCheckQueue } from '#adapters/provider-check-queue.js';
@@ -138,19 +140,34 @@ export const buildHandler = (deps: ValidateDeps) => {
   );
 };
 
+/**
+ * validate's storage, queues and partner reports from its configuration and SDK clients, without
+ * rules or provider: the one wiring, used by `handler` and by tests and benches on DynamoDB Local.
+ */
+export const validateAdapters = (
+  config: ValidateDeps['config'],
+  documentClient: DynamoDBDocumentClient,
+  sqsClient: SQSClient,
+) => ({
+  config,
+  decisions: decisionRepository(documentClient, {
+    decisions: config.DECISIONS_TABLE,
+    counters: config.COUNTERS_TABLE,
+    history: config.HISTORY_TABLE,
+    deliveries: config.DELIVERIES_TABLE,
+  }),
+  approvedPaymentReports: approvedPaymentReports(config),
+  approvedPaymentNote: approvedPaymentNote(config),
+  providerChecks: providerCheckQueue(sqsClient, config.PROVIDER_CHECKS_QUEUE_URL),
+  degradedAnswers: degradedAnswerQueue(sqsClient, config.DEGRADED_ANSWERS_QUEUE_URL),
+});
+
 export const handler = builtOnFirstCall(async () => {
   const config = await functionConfig(ValidateConfigSchema);
-  const sqsClient = sqsClientFor(config);
   const port = providerPortFor(config);
   const documentClient = documentClientFor(config);
   return buildHandler({
-    config,
-    decisions: decisionRepository(documentClient, {
-      decisions: config.DECISIONS_TABLE,
-      counters: config.COUNTERS_TABLE,
-      history: config.HISTORY_TABLE,
-      deliveries: config.DELIVERIES_TABLE,
-    }),
+    ...validateAdapters(config, documentClient, sqsClientFor(config)),
     rules: activeRulesFrom(ruleSetRepository(documentClient, config.RULE_SETS_TABLE), 'outbound', {
       file: config.RULES_FILE,
       refreshSeconds: config.RULES_REFRESH_SECONDS,
@@ -163,9 +180,5 @@ export const handler = builtOnFirstCall(async () => {
           resetTimeoutMs: config.PROVIDER_BREAKER_RESET_MS,
         })
       : undefined,
-    approvedPaymentReports: approvedPaymentReports(config),
-    approvedPaymentNote: approvedPaymentNote(config),
-    providerChecks: providerCheckQueue(sqsClient, config.PROVIDER_CHECKS_QUEUE_URL),
-    degradedAnswers: degradedAnswerQueue(sqsClient, config.DEGRADED_ANSWERS_QUEUE_URL),
   });
 });

@@ -4,15 +4,11 @@ import { DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
 import { createDocumentClient, createSqsClient } from '#adapters/aws-clients.js';
-import { decisionRepository } from '#adapters/decision-repository.js';
-import { degradedAnswerQueue } from '#adapters/degraded-answer-queue.js';
-import { providerCheckQueue } from '#adapters/provider-check-queue.js';
 import { fixedRules, type RuleSource } from '#domain/rules/active-rules.js';
 import * as admin from '#handlers/admin.js';
 import * as validate from '#handlers/validate.js';
 import { QUEUES, type QueueKey } from '#lib/queues.js';
 import { TABLES, type TableKey } from '#lib/tables.js';
-import { approvedPaymentNote, approvedPaymentReports } from '#shared/case-workflow.js';
 import { parseConfigWith } from '#shared/config.js';
 import { loadRulesEngine } from '#shared/rules-loader.js';
 import { createTables } from '../../local/dynamodb.js';
@@ -127,20 +123,10 @@ export const validateFunction = async (resources: HandlerResources, rules?: Rule
   const { documentClient, sqsClient } = resources;
   const config = resources.configOf(validate.ValidateConfigSchema, { TOQIO_API_KEY: TOQIO_KEY });
   const handler = validate.buildHandler({
-    config,
-    decisions: decisionRepository(documentClient, {
-      decisions: config.DECISIONS_TABLE,
-      counters: config.COUNTERS_TABLE,
-      history: config.HISTORY_TABLE,
-      deliveries: config.DELIVERIES_TABLE,
-    }),
+    ...validate.validateAdapters(config, documentClient, sqsClient),
     // Awaited: the loader may read the rule set asynchronously.
     rules:
       rules ?? fixedRules(await loadRulesEngine(fileURLToPath(new URL('../../rules/default.yaml', import.meta.url)))),
-    approvedPaymentReports: approvedPaymentReports(config),
-    approvedPaymentNote: approvedPaymentNote(config),
-    providerChecks: providerCheckQueue(sqsClient, config.PROVIDER_CHECKS_QUEUE_URL),
-    degradedAnswers: degradedAnswerQueue(sqsClient, config.DEGRADED_ANSWERS_QUEUE_URL),
   });
   return (payload: unknown, headers: Record<string, string> = { 'x-api-key': TOQIO_KEY }) =>
     handler(
