@@ -360,7 +360,11 @@ describe("POST /providers/flagright/webhook in Flagright's own format", () => {
   it('records, and acknowledges, a status change it cannot apply, so Flagright does not retry it for days', async () => {
     const id = await pending();
     expect((await send(aStatusUpdate(id, 'BLOCK'))).body).toMatchObject({ status: 'REJECTED' });
-    const closed = await snapshotOf(id);
+    // Settled: the status update reached Toqio and its delivery is in the history.
+    const closed = await eventually(async () => {
+      const snapshot = await snapshotOf(id);
+      return snapshot.toqio === 1 && snapshot.history.includes('DELIVERED') ? snapshot : undefined;
+    }, 'the status update to be delivered and recorded');
     const reversed = await send(aStatusUpdate(id, 'ALLOW'));
     expect(reversed).toMatchObject({ status: 202, body: { result: 'recorded', why: 'the case is already REJECTED' } });
     const after = await snapshotOf(id);
