@@ -35,14 +35,16 @@ export const TABLES = {
       // The case queue: cases only (sparse: a decision without a case has no caseStatus), whole.
       { name: 'byCaseStatus', partitionKey: 'caseStatus', sortKey: 'createdAt' },
       // The customer history on a case page, and the provider agreement report: what they show.
+      // (New names: DynamoDB cannot change an index's projection, so the ALL-projected byCustomer
+      // and byProvider of earlier releases are replaced; README Deploying has the upgrade steps.)
       {
-        name: 'byCustomer',
+        name: 'customerHistory',
         partitionKey: 'customer',
         sortKey: 'createdAt',
         include: ['status', 'baseAmount', 'currency', 'reasons'],
       },
       {
-        name: 'byProvider',
+        name: 'providerAgreement',
         partitionKey: 'providerName',
         sortKey: 'createdAt',
         include: ['rulesStatus', 'providerStatus'],

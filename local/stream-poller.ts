@@ -149,7 +149,22 @@ export const startStreamPoller = (options: {
       try {
         if (!streamArn || Date.now() - listedAt > 1000) await listShards();
         let read = 0;
-        for (const [shardId, state] of shards) if (!state.closed) read += await readShard(shardId, state);
+        for (const [shardId, state] of shards) {
+          if (state.closed) continue;
+          try {
+            read += await readShard(shardId, state);
+          } catch (error) {
+            // One shard's trouble never stops the others. Its records past the stream's retention
+            // are gone: go on from the oldest it still holds (at least once, as the pipe does).
+            const name = (error as Error).name;
+            if (name === 'TrimmedDataAccessException' || name === 'ResourceNotFoundException') {
+              state.lastSequence = undefined;
+              state.iterator = undefined;
+            }
+            if (!running) return;
+            console.error(`[stream] shard ${shardId} of ${options.table}:`, (error as Error).message);
+          }
+        }
         if (read === 0) {
           markIdle();
           await sleep(idleMs);

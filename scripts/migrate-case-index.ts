@@ -1,15 +1,16 @@
 /**
  * `npm run migrate:case-index -- --table <decisions table> [--region r] [--endpoint url]`: gives
  * every stored case the key of the case index (`caseStatus`, see functions/adapters/decision-items.ts)
- * so that cases stored before the sparse index existed appear in the case queue again. Run it once
- * after the deploy that adds `byCaseStatus`. Idempotent: a case that has its key is left alone, and
- * each write holds only while the case's status is still the one read (a case decided meanwhile is
- * read again), so it can run while analysts work.
+ * so that cases stored before the sparse index existed appear in the case queue again, and repairs
+ * a key that no longer matches its case's status (a case the previous release changed after an
+ * earlier run). Run it after the deploy that adds `byCaseStatus` and again after the deploy of this
+ * release (README Deploying). Idempotent; each write holds only while the case's status is still
+ * the one read (a case decided meanwhile is read again), so it can run while analysts work.
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
-/** Backfills `caseStatus` on every item with `caseOpenedAt`; answers how many it updated. */
+/** Sets `caseStatus` to the status on every item with `caseOpenedAt` where it differs; answers how many. */
 export const backfillCaseIndex = async (client: DynamoDBDocumentClient, table: string) => {
   let updated = 0;
   let startKey: Record<string, unknown> | undefined;
@@ -17,7 +18,7 @@ export const backfillCaseIndex = async (client: DynamoDBDocumentClient, table: s
     const page = await client.send(
       new ScanCommand({
         TableName: table,
-        FilterExpression: 'attribute_exists(caseOpenedAt) AND attribute_not_exists(caseStatus)',
+        FilterExpression: 'attribute_exists(caseOpenedAt) AND (attribute_not_exists(caseStatus) OR caseStatus <> #s)',
         ProjectionExpression: 'transactionId, #s',
         ExpressionAttributeNames: { '#s': 'status' },
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -32,7 +33,7 @@ export const backfillCaseIndex = async (client: DynamoDBDocumentClient, table: s
               TableName: table,
               Key: { transactionId: item.transactionId },
               UpdateExpression: 'SET caseStatus = :s',
-              ConditionExpression: '#s = :s AND attribute_not_exists(caseStatus)',
+              ConditionExpression: '#s = :s',
               ExpressionAttributeNames: { '#s': 'status' },
               ExpressionAttributeValues: { ':s': status },
             }),
@@ -44,8 +45,8 @@ export const backfillCaseIndex = async (client: DynamoDBDocumentClient, table: s
           const current = (
             await client.send(new GetCommand({ TableName: table, Key: { transactionId: item.transactionId } }))
           ).Item;
-          // Changed by the new code meanwhile (it writes the key itself), or its status moved: read again.
-          if (!current || current.caseStatus !== undefined) break;
+          // Its status moved meanwhile: read again (the new release keeps the key in step itself).
+          if (!current || current.caseStatus === current.status) break;
           status = current.status;
         }
       }

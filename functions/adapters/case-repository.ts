@@ -111,10 +111,11 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
             TableName: tables.decisions,
             IndexName: 'byCaseStatus',
             KeyConditionExpression: '#s = :s AND createdAt < :before',
-            ...(options.excludeSlaEscalated ? { FilterExpression: 'attribute_not_exists(slaEscalatedAt)' } : {}),
+            // The item's own status too: an index key left stale (an upgrade's window) never surfaces a case.
+            FilterExpression: `#status = :s${options.excludeSlaEscalated ? ' AND attribute_not_exists(slaEscalatedAt)' : ''}`,
             // Only what the sweep needs to find a case: it reads each one again, whole, to change it.
             ProjectionExpression: 'transactionId, createdAt',
-            ExpressionAttributeNames: { '#s': 'caseStatus' },
+            ExpressionAttributeNames: { '#s': 'caseStatus', '#status': 'status' },
             ExpressionAttributeValues: { ':s': 'PENDING_EXTERNAL_APPROVAL', ':before': before },
             Limit: limit - items.length,
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -170,7 +171,7 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
         const result = await client.send(
           new QueryCommand({
             TableName: tables.decisions,
-            IndexName: 'byProvider',
+            IndexName: 'providerAgreement',
             KeyConditionExpression: 'providerName = :p AND createdAt >= :since',
             ExpressionAttributeValues: { ':p': provider, ':since': since },
             ProjectionExpression: 'transactionId, createdAt, rulesStatus, providerStatus',
@@ -208,7 +209,7 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
       const result = await client.send(
         new QueryCommand({
           TableName: tables.decisions,
-          IndexName: 'byCustomer',
+          IndexName: 'customerHistory',
           KeyConditionExpression: 'customer = :c',
           ExpressionAttributeValues: { ':c': customer },
           ScanIndexForward: false,
@@ -230,9 +231,10 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
      * reads on (up to 10 pages) until it has `limit` matches; the cursor resumes where it stopped.
      */
     async listCases(filter: CaseWorkflowFilter, limit: number, cursor?: string): Promise<Page<CaseRecord>> {
-      const names: Record<string, string> = { '#s': 'caseStatus' };
+      const names: Record<string, string> = { '#s': 'caseStatus', '#status': 'status' };
       const values: Record<string, unknown> = { ':s': filter.indexStatus };
-      const filters = ['attribute_exists(caseOpenedAt)'];
+      // The item's own status too: an index key left stale (an upgrade's window) never surfaces a case.
+      const filters = ['attribute_exists(caseOpenedAt)', '#status = :s'];
       let key = '#s = :s';
       if (filter.createdBefore) {
         key += ' AND createdAt < :before';

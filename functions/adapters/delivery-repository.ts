@@ -70,11 +70,12 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
         return strip(result.Attributes);
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        // Sendable and free, only not yet due: say when it will be.
+        // A held first attempt (never tried, free, not yet due): say when it will be. A copy of a
+        // message for a record already tried is dropped as before: the retry has its own message.
         const old = error.Item ? unmarshall(error.Item) : undefined;
-        const sendable = old?.status === 'QUEUED' || old?.status === 'FAILED';
+        const held = old?.status === 'QUEUED' && Number(old.attemptCount ?? 0) === 0;
         const free = !old?.leaseUntil || String(old.leaseUntil) < at;
-        return sendable && free && typeof old?.nextAttemptAt === 'string' && old.nextAttemptAt > at
+        return held && free && typeof old?.nextAttemptAt === 'string' && old.nextAttemptAt > at
           ? { notDueUntil: old.nextAttemptAt }
           : undefined;
       }

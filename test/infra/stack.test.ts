@@ -144,7 +144,7 @@ describe('TmProxyStack', () => {
           Projection: { ProjectionType: 'ALL' },
         }),
         Match.objectLike({
-          IndexName: 'byCustomer',
+          IndexName: 'customerHistory',
           Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status', 'baseAmount', 'currency', 'reasons'] },
         }),
       ]),

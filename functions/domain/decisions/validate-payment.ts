@@ -201,7 +201,8 @@ const withinBudget = async <T>(deadline: number, clock: () => number, run: (sign
 };
 
 /**
- * How long the webhooks a decision owes (the OnePipe debit report) wait before their first attempt.
+ * How long after the validate budget the webhooks a decision owes (the OnePipe debit report) wait
+ * before their first attempt.
  * The outbox stream publishes them as soon as the decision commits, and a decision whose write
  * landed after its budget (Toqio was answered the fail mode) must be reconciled, and its webhooks
  * cancelled, before any goes: reconcileDegraded runs within a second or two of the answer. A
@@ -352,7 +353,8 @@ export const validatePayment = async (
       // Velocity measures money that may move: a rejected payment (or a refund) changes no counter.
       const counts = counted && decision.status !== 'REJECTED';
       // Held a while: a write that lands after a degraded answer is reconciled (cancelled) before they go.
-      const holdUntil = new Date(Date.parse(decision.decidedAt) + DELIVERY_HOLD_MS);
+      // From the end of the budget: a write can land after it, and its reconciliation starts then.
+      const holdUntil = new Date(Date.parse(decision.decidedAt) + deps.budgetMs + DELIVERY_HOLD_MS);
       deliveries =
         decision.status === 'APPROVED'
           ? (deps.onApproved?.(decision) ?? []).map((delivery) => heldUntil(delivery, holdUntil))
