@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, ScheduledEvent } from 'aws-lambda';
 
 /** A Lambda context as the runtime would pass it (used by the local gateway and by tests). */
 export const lambdaContext = (functionName: string, timeoutSeconds = 10): Context => {
@@ -70,3 +70,16 @@ export const httpApiEvent = (request: HttpRequestShape): APIGatewayProxyEventV2 
     isBase64Encoded: !isText,
   } as APIGatewayProxyEventV2;
 };
+
+/** An EventBridge Scheduler event, as a scheduled function receives it. */
+export const scheduledEvent = (): ScheduledEvent => ({
+  version: '0',
+  id: randomUUID(),
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '000000000000',
+  time: new Date().toISOString(),
+  region: 'us-east-1',
+  resources: [],
+  detail: {},
+});

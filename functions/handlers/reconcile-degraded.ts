@@ -1,4 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type * as z from 'zod';
 import { caseRepository } from '#adapters/case-repository.js';
 import { decisionRepository } from '#adapters/decision-repository.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
@@ -34,9 +36,11 @@ export const buildHandler = ({ store }: { store: DegradedReconciliationStore }) 
     }
   });
 
-export const handler = builtOnFirstCall(async () => {
-  const config = await functionConfig(ReconcileDegradedConfigSchema);
-  const client = documentClientFor(config);
+/** The reconciliation's storage from its configuration: the one wiring, used by `handler` and tests. */
+export const reconcileDegradedStore = (
+  config: z.infer<typeof ReconcileDegradedConfigSchema>,
+  client: DynamoDBDocumentClient,
+): DegradedReconciliationStore => {
   const tables = {
     decisions: config.DECISIONS_TABLE,
     history: config.HISTORY_TABLE,
@@ -45,13 +49,16 @@ export const handler = builtOnFirstCall(async () => {
   const cases = caseRepository(client, tables);
   const decisions = decisionRepository(client, { ...tables, counters: config.COUNTERS_TABLE });
   const deliveries = deliveryRepository(client, config.DELIVERIES_TABLE);
-  return buildHandler({
-    store: {
-      getDecision: (transactionId) => cases.get(transactionId),
-      putRejection: (message, now) => decisions.putRejection(message, now),
-      leaveLine: (keys, line, ticket) => decisions.leaveLine(keys, line, ticket, AbortSignal.timeout(5000)),
-      applyChange: (record, change, deliveries) => cases.applyChange(record, change, deliveries),
-      cancelUnsent: (subject, knownIds, now) => deliveries.cancelUnsent(subject, knownIds, now),
-    },
-  });
+  return {
+    getDecision: (transactionId) => cases.get(transactionId),
+    putRejection: (message, now) => decisions.putRejection(message, now),
+    leaveLine: (keys, line, ticket) => decisions.leaveLine(keys, line, ticket, AbortSignal.timeout(5000)),
+    applyChange: (record, change, owed) => cases.applyChange(record, change, owed),
+    cancelUnsent: (subject, knownIds, now) => deliveries.cancelUnsent(subject, knownIds, now),
+  };
+};
+
+export const handler = builtOnFirstCall(async () => {
+  const config = await functionConfig(ReconcileDegradedConfigSchema);
+  return buildHandler({ store: reconcileDegradedStore(config, documentClientFor(config)) });
 });

@@ -1,8 +1,5 @@
-import { caseRepository } from '#adapters/case-repository.js';
-import { decisionRepository } from '#adapters/decision-repository.js';
-import { deliveryRepository } from '#adapters/delivery-repository.js';
 import { newDelivery } from '#domain/webhooks/delivery.js';
-import { buildHandler, ReconcileDegradedConfigSchema } from '#handlers/reconcile-degraded.js';
+import { buildHandler, ReconcileDegradedConfigSchema, reconcileDegradedStore } from '#handlers/reconcile-degraded.js';
 import { lambdaContext, sqsEvent } from '../fixtures/events.js';
 import { type HandlerResources, handlerResources } from './resources.js';
 
@@ -11,25 +8,8 @@ let handler: ReturnType<typeof buildHandler>;
 
 beforeAll(async () => {
   resources = await handlerResources({ outboxStream: true });
-  const { documentClient } = resources;
   const config = resources.configOf(ReconcileDegradedConfigSchema);
-  const tables = {
-    decisions: config.DECISIONS_TABLE,
-    history: config.HISTORY_TABLE,
-    deliveries: config.DELIVERIES_TABLE,
-  };
-  const cases = caseRepository(documentClient, tables);
-  const decisions = decisionRepository(documentClient, { ...tables, counters: config.COUNTERS_TABLE });
-  const deliveries = deliveryRepository(documentClient, config.DELIVERIES_TABLE);
-  handler = buildHandler({
-    store: {
-      getDecision: (transactionId) => cases.get(transactionId),
-      putRejection: (message, now) => decisions.putRejection(message, now),
-      leaveLine: (keys, line, ticket) => decisions.leaveLine(keys, line, ticket, AbortSignal.timeout(5000)),
-      applyChange: (record, change, owed) => cases.applyChange(record, change, owed),
-      cancelUnsent: (subject, knownIds, now) => deliveries.cancelUnsent(subject, knownIds, now),
-    },
-  });
+  handler = buildHandler({ store: reconcileDegradedStore(config, resources.documentClient) });
 });
 afterAll(() => resources.destroy());
 
