@@ -46,6 +46,18 @@ export const QUEUES = {
     // Storage may stay down for a while: many receives (one a minute) before the DLQ.
     maxReceiveCount: 60,
   },
+  /**
+   * Pages of a backtest: each message is one page of one scan segment of the decisions table; the
+   * worker evaluates it and sends the segment's next page (functions/handlers/backtest.ts).
+   */
+  backtestPages: {
+    id: 'BacktestPages',
+    envVar: 'BACKTEST_PAGES_QUEUE_URL',
+    dlqEnvVar: 'BACKTEST_PAGES_DLQ_URL',
+    visibilityTimeoutSeconds: 6 * 60,
+    retentionSeconds: 24 * 60 * 60,
+    maxReceiveCount: 5,
+  },
 } as const satisfies Record<string, QueueSpec>;
 
 /** Dead-letter queues keep messages for the SQS maximum, 14 days. */

@@ -31,6 +31,9 @@ export const TABLES = {
     id: 'Decisions',
     envVar: 'DECISIONS_TABLE',
     partitionKey: 'transactionId',
+    // Read by the ruleStats function (off the request path): rule hits, cases and shadow outcomes
+    // become rows of the analytics table. A stream costs the decision's write nothing.
+    stream: 'NEW_AND_OLD_IMAGES',
     indexes: [
       // The case queue: cases only (sparse: a decision without a case has no caseStatus), whole.
       { name: 'byCaseStatus', partitionKey: 'caseStatus', sortKey: 'createdAt' },
@@ -102,6 +105,19 @@ export const TABLES = {
     envVar: 'RULE_SETS_TABLE',
     partitionKey: 'ruleSet',
     sortKey: 'sk',
+    indexes: [],
+  },
+  /**
+   * Rule analytics, one partition per subject (functions/adapters/analytics-repository.ts):
+   * per-rule hit rows, case rows and shadow rows (written from the decisions table's stream by the
+   * ruleStats function), and backtests with their pages (written by the backtest workers).
+   */
+  analytics: {
+    id: 'Analytics',
+    envVar: 'ANALYTICS_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: 'expiresAt',
     indexes: [],
   },
 } as const satisfies Record<string, TableSpec>;
