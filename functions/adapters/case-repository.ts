@@ -11,7 +11,7 @@ import {
 import type { CaseWorkflowFilter } from '#domain/cases/queries.js';
 import { CaseConflictError, type CaseRecord, CaseRecordSchema, type HistoryEntry } from '#domain/cases/transitions.js';
 import type { CaseStore } from '#domain/cases/workflow.js';
-import { indexedAsCase, withRawJson } from './decision-items.js';
+import { indexedAsCase, unpackDecision } from './decision-items.js';
 import { decodeCursor, encodeCursor, type Page } from './delivery-repository.js';
 import { cancellationCodes, outboxPuts, type TransactItem } from './outbox.js';
 
@@ -189,7 +189,7 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
       const result = await client.send(
         new GetCommand({ TableName: tables.decisions, Key: { transactionId }, ConsistentRead: true }),
       );
-      return withRawJson(result.Item);
+      return unpackDecision(result.Item);
     },
 
     async history(transactionId: string): Promise<HistoryEntry[]> {
