@@ -32,8 +32,9 @@ const parseCase = (item: Record<string, unknown>): CaseRecord => {
   }
   return parsed.data;
 };
+/** A stored decision as a case, with what it was decided on unpacked (the OnePipe report reads its transaction). */
 const toCase = (item: Record<string, unknown> | undefined): CaseRecord | undefined =>
-  item ? parseCase(item) : undefined;
+  item ? parseCase(unpackDecision(item) as Record<string, unknown>) : undefined;
 
 /** Cases (decision records), their append-only history, and the outbox, in DynamoDB. */
 export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTables) => {
@@ -271,7 +272,7 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         };
         const result = await client.send(new QueryCommand(input));
-        for (const item of result.Items ?? []) items.push(parseCase(item));
+        for (const item of result.Items ?? []) items.push(toCase(item) as CaseRecord);
         startKey = result.LastEvaluatedKey;
         if (!startKey) break;
       }

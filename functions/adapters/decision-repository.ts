@@ -267,6 +267,8 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
               ...(isCase ? { caseOpenedAt: now } : {}),
               // What it was decided on (transaction, facts, raw payload), packed: read back by unpackDecision.
               packed: packDecision({ transaction: decision.transaction, facts, rawJson: input.rawJson }),
+              // The webhooks it owes (kept out of the deliveries' subject index): the case page reads them by id.
+              ...(input.deliveries.length ? { deliveryIds: input.deliveries.map((d) => d.deliveryId) } : {}),
               ...(decision.provider
                 ? {
                     provider: decision.provider,
@@ -345,7 +347,8 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
           },
         });
       }
-      items.push(...outboxPuts(tables.deliveries, input.deliveries));
+      // The decision keeps its deliveries' ids, so they stay out of the subject index (outbox.ts).
+      items.push(...outboxPuts(tables.deliveries, input.deliveries, { bySubject: false }));
       for (const note of input.notes ?? []) {
         items.push({
           Put: { TableName: tables.history, Item: note, ConditionExpression: 'attribute_not_exists(entryId)' },
