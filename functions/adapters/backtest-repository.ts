@@ -353,8 +353,9 @@ export const backtestRepository = (
           await client.send(write);
           return 'recorded';
         } catch (error) {
-          if (cancelledBy(error, 0)) return 'duplicate';
+          // An ended backtest first: DONE means every page was recorded, FAILED that none should be.
           if (cancelledBy(error, 1)) return 'not-running';
+          if (cancelledBy(error, 0)) return 'duplicate';
           if (!conflicted(error) || attempt >= CONFLICT_ATTEMPTS) throw error;
           await pause(attempt);
         }

@@ -344,6 +344,10 @@ export type NextPage = { startKey: { transactionId: string } } | { last: true };
 
 /** What running one page needs (adapters/backtest-repository.ts, the pages queue). */
 export interface BacktestPageDeps {
+  /**
+   * The backtest's parameters and state. May answer from a cache: the parameters never change, and
+   * the state is checked again by recordPage's condition.
+   */
   getSummary(backtestId: string): Promise<BacktestSummary | undefined>;
   /** The candidate compiled (cached: a version's rules never change). */
   engineFor(ruleSet: RuleSetName, version: number): Promise<RulesEngine>;
