@@ -59,7 +59,13 @@ const payment = (index: number) => {
 };
 
 const started = Date.now();
-const stack = await startLocalStack({ port: 0, adminPort: 0, prefix: `bench-bt-${Date.now()}` });
+// One UI directory for every run (the admin function serves it; the bench never opens it).
+const stack = await startLocalStack({
+  port: 0,
+  adminPort: 0,
+  prefix: `bench-bt-${Date.now()}`,
+  uiDir: '.local/ui-bench-backtest',
+});
 const documentClient = createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: stack.dynamodbEndpoint });
 const admin = async (path: string, token: string, body?: unknown) => {
   const response = await fetch(`${stack.adminUrl}${path}`, {
