@@ -219,7 +219,11 @@ export const FUNCTIONS = {
       counters: 'readWrite',
       // Rule set versions: drafts, proposals, approvals, and seeding version 1 from the shipped files.
       ruleSets: 'readWrite',
+      // Backtests: started here (their summary), read back with their pages.
+      analytics: 'readWrite',
     },
+    // Starting a backtest queues the first page of each scan segment.
+    queues: { backtestPages: 'send' },
     // The shipped rule sets: version 1 of each set when the table has none yet.
     assets: ['rules'],
     servesUi: true,
@@ -243,6 +247,22 @@ export const FUNCTIONS = {
     tables: { decisions: 'readWrite', deliveries: 'readWrite', history: 'append' },
     settings: [...BASE, ...CASES, ...ONEPIPE_REPORTS],
     trigger: { kind: 'schedule', everyMinutes: 1 },
+  },
+  backtest: {
+    entry: 'functions/handlers/backtest.ts',
+    description: 'Runs backtests of rule set versions on stored decisions, one scan page per message',
+    secrets: [],
+    memoryMb: 1024,
+    // The queue's visibility timeout (6 min) is 6x this; a page (a few hundred decisions) takes about a second.
+    timeoutSeconds: 60,
+    // decisions: read only (a Scan). ruleSets: the candidate version. analytics: pages and summaries.
+    tables: { decisions: 'read', ruleSets: 'read', analytics: 'readWrite' },
+    // Each page sends its segment's next page.
+    queues: { backtestPages: 'send' },
+    settings: BASE,
+    // One page per invocation; at most 4 at once, so a backtest's reads stay a small, steady share
+    // of the decisions table's capacity and of the account's concurrency (validate has its own reserve).
+    trigger: { kind: 'sqs', queue: 'backtestPages', batchSize: 1, maxConcurrency: 4, maxBatchingWindowSeconds: 0 },
   },
 } as const satisfies Record<string, FunctionSpec>;
 

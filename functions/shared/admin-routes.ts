@@ -2,6 +2,7 @@ import type * as z from 'zod';
 import { CaseQuerySchema } from '#domain/cases/queries.js';
 import { DecisionRequestSchema, NoteRequestSchema } from '#domain/cases/transitions.js';
 import { accountMappingSchema } from '#domain/onepipe/save-transaction.js';
+import { BacktestRequestSchema } from '#domain/rules/backtest.js';
 import { RejectRequestSchema, RuleCheckRequestSchema, RuleSetBodySchema } from '#domain/rules/rule-set-versions.js';
 import { RuleTestRequestSchema } from '#domain/rules/rule-test.js';
 import { ListDeliveriesQuery, RetryDeadBody } from '#domain/webhooks/delivery.js';
@@ -244,6 +245,31 @@ export const ADMIN_ROUTES = [
     summary:
       'What rules (given in the body, a stored version, or the active one) would do to one payment (given, or a stored decision by transactionId): outcome, hits and facts; nothing is stored',
     body: RuleTestRequestSchema,
+  },
+  {
+    method: 'POST',
+    path: '/api/rule-sets/{set}/versions/{version}/backtests',
+    role: 'analyst',
+    operation: 'startBacktest',
+    summary:
+      'What a version (in any state) would have done on the stored decisions of a window [from, to): runs in the background; outbound only (400 for inbound)',
+    body: BacktestRequestSchema,
+    answers: { 202: 'Started: { backtestId }' },
+  },
+  {
+    method: 'GET',
+    path: '/api/rule-sets/{set}/backtests',
+    role: 'analyst',
+    operation: 'listBacktests',
+    summary: "A set's backtests, newest first (the latest 100): parameters, status and progress",
+  },
+  {
+    method: 'GET',
+    path: '/api/backtests/{backtestId}',
+    role: 'analyst',
+    operation: 'getBacktest',
+    summary:
+      'A backtest: parameters, status (RUNNING, DONE, FAILED), progress and result (recorded and candidate outcomes, agreement with analysts, flips, per-rule figures)',
   },
 ] as const satisfies readonly AdminRouteSpec[];
 export type AdminOperation = (typeof ADMIN_ROUTES)[number]['operation'];

@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as z from 'zod';
 import { AdminConfigSchema } from '../../functions/handlers/admin.js';
+import { BacktestConfigSchema } from '../../functions/handlers/backtest.js';
 import { DeliverConfigSchema } from '../../functions/handlers/deliver.js';
 import { ExpireCasesConfigSchema } from '../../functions/handlers/expire-cases.js';
 import { HealthConfigSchema } from '../../functions/handlers/health.js';
@@ -80,6 +81,7 @@ const schemas: Record<FunctionName, z.ZodObject> = {
   sweeper: SweeperConfigSchema,
   admin: AdminConfigSchema,
   expireCases: ExpireCasesConfigSchema,
+  backtest: BacktestConfigSchema,
 };
 
 /** The environment variables of a function in the synthesised template. */
