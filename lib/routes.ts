@@ -15,6 +15,18 @@ export type Trigger =
       maxBatchingWindowSeconds: number;
     }
   | { kind: 'schedule'; everyMinutes: number }
+  | {
+      /**
+       * A table's stream (a Lambda event source mapping: from the oldest record the stream holds,
+       * batches bisected on error, failed records reported, after `retryAttempts` the batch's
+       * pointer to an SQS on-failure queue; locally local/stream-poller.ts invokes it).
+       */
+      kind: 'dynamodbStream';
+      table: TableKey;
+      batchSize: number;
+      maxBatchingWindowSeconds: number;
+      retryAttempts: number;
+    }
   | { kind: 'functionUrl' };
 
 export type TableAccess = 'read' | 'readWrite' | 'readWriteDelete' | 'append';
@@ -219,6 +231,8 @@ export const FUNCTIONS = {
       counters: 'readWrite',
       // Rule set versions: drafts, proposals, approvals, and seeding version 1 from the shipped files.
       ruleSets: 'readWrite',
+      // Rule statistics: the performance figures and shadow reports read the ruleStats function's rows.
+      analytics: 'read',
     },
     // The shipped rule sets: version 1 of each set when the table has none yet.
     assets: ['rules'],
@@ -243,6 +257,17 @@ export const FUNCTIONS = {
     tables: { decisions: 'readWrite', deliveries: 'readWrite', history: 'append' },
     settings: [...BASE, ...CASES, ...ONEPIPE_REPORTS],
     trigger: { kind: 'schedule', everyMinutes: 1 },
+  },
+  ruleStats: {
+    entry: 'functions/handlers/rule-stats.ts',
+    description: "Turns the decisions table's stream into rule statistics (hits, cases, shadow outcomes)",
+    secrets: [],
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    // The stream read is granted by the event source (lib/tm-proxy-stack.ts), not by a table grant.
+    tables: { analytics: 'readWrite' },
+    settings: BASE,
+    trigger: { kind: 'dynamodbStream', table: 'decisions', batchSize: 100, maxBatchingWindowSeconds: 5, retryAttempts: 5 },
   },
 } as const satisfies Record<string, FunctionSpec>;
 
