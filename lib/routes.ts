@@ -267,7 +267,13 @@ export const FUNCTIONS = {
     // The stream read is granted by the event source (lib/tm-proxy-stack.ts), not by a table grant.
     tables: { analytics: 'readWrite' },
     settings: BASE,
-    trigger: { kind: 'dynamodbStream', table: 'decisions', batchSize: 100, maxBatchingWindowSeconds: 5, retryAttempts: 5 },
+    trigger: {
+      kind: 'dynamodbStream',
+      table: 'decisions',
+      batchSize: 100,
+      maxBatchingWindowSeconds: 5,
+      retryAttempts: 5,
+    },
   },
 } as const satisfies Record<string, FunctionSpec>;
 

@@ -21,7 +21,9 @@ export const buildHandler = ({ stats }: { stats: ReturnType<typeof ruleStatsRepo
     const image = record.dynamodb?.NewImage as Record<string, AttributeValue> | undefined;
     const decision = decisionFromImage(image);
     if (!decision) {
-      logger.warn('stream image is not a decision; skipped', { keys: record.dynamodb?.Keys as Record<string, unknown> });
+      logger.warn('stream image is not a decision; skipped', {
+        keys: record.dynamodb?.Keys as Record<string, unknown>,
+      });
       return;
     }
     const rows = await stats.record(decision);

@@ -274,12 +274,19 @@ describe('TmProxyStack', () => {
       MaximumRetryAttempts: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: {
-        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RuleStatsFunctionStreamFailuresDlq'), 'Arn'] } },
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RuleStatsFunctionStreamFailuresDlq'), 'Arn'] },
+        },
       },
     });
     const actions = actionsOf('RuleStatsFunction');
     expect(actions).toEqual(
-      expect.arrayContaining(['dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:PutItem', 'sqs:SendMessage']),
+      expect.arrayContaining([
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:PutItem',
+        'sqs:SendMessage',
+      ]),
     );
     // Its table access is the analytics table's rows: no delete, no transaction, no other table's writes.
     expect(actions.filter((action) => /Delete|TransactWrite|BatchWrite/.test(action))).toEqual([]);

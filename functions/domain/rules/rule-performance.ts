@@ -38,7 +38,9 @@ const median = (values: number[]): number | null => {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
 export interface RulePerformance {
@@ -96,7 +98,9 @@ export const rulePerformance = (input: {
         precision: approved + rejected === 0 ? null : rejected / (approved + rejected),
         medianTimeToDecisionSeconds: median(
           byPeople.flatMap((row) =>
-            row.decidedAt && row.caseOpenedAt ? [(Date.parse(row.decidedAt) - Date.parse(row.caseOpenedAt)) / 1000] : [],
+            row.decidedAt && row.caseOpenedAt
+              ? [(Date.parse(row.decidedAt) - Date.parse(row.caseOpenedAt)) / 1000]
+              : [],
           ),
         ),
         hitsPerDay: days.length === 0 ? 0 : rows.length / days.length,

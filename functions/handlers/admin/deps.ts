@@ -18,7 +18,16 @@ import {
 /** The admin function's variables: sign-in, the UI, cases, deliveries, OnePipe mappings, the provider report. */
 export const adminShape = {
   ...caseWorkflowConfig,
-  ...tablesConfig('decisions', 'deliveries', 'history', 'notifications', 'mappings', 'counters', 'ruleSets', 'analytics'),
+  ...tablesConfig(
+    'decisions',
+    'deliveries',
+    'history',
+    'notifications',
+    'mappings',
+    'counters',
+    'ruleSets',
+    'analytics',
+  ),
   ...adminConfig,
   ...casesConfig,
   ...providerIdentityConfig,
