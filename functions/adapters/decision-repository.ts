@@ -257,6 +257,8 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
               hits: decision.evaluation.hits,
               ruleErrors: decision.evaluation.errors,
               ruleSetVersion: decision.evaluation.ruleSetVersion,
+              // A shadowed version's outcome on the same facts (rule statistics read it; nothing else does).
+              ...(decision.shadow ? { shadow: decision.shadow } : {}),
               // Which validate call wrote it: a degraded answer's reconciliation acts only on its own write.
               attemptId: input.attemptId,
               // Only the case queue filters on rule ids.

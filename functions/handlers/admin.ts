@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';
 import { ruleSetRepository } from '#adapters/rule-set-repository.js';
+import { ruleStatsRepository } from '#adapters/rule-stats-repository.js';
 import { signInThrottle } from '#adapters/sign-in-throttle.js';
 import { agreementReport } from '#domain/providers/verdicts.js';
 import { ruleSetWorkflow } from '#domain/rules/rule-set-workflow.js';
@@ -20,6 +21,7 @@ import { deliveryOperations } from './admin/deliveries.js';
 import { type AdminDeps, adminShape } from './admin/deps.js';
 import { onepipeOperations } from './admin/onepipe.js';
 import { ruleSetOperations } from './admin/rule-sets.js';
+import { ruleStatsOperations } from './admin/rule-stats.js';
 
 export const AdminConfigSchema = configSchema(adminShape);
 
@@ -49,6 +51,7 @@ export const buildHandler = (deps: AdminDeps) => {
     ...deliveryOperations(deps),
     ...onepipeOperations(deps),
     ...ruleSetOperations(deps),
+    ...ruleStatsOperations(deps),
   };
   const ui = staticFiles(deps.config.UI_DIR);
   // During a rotation each person's previous token signs in too (the configuration checks they pair up).
@@ -86,6 +89,7 @@ export const adminDeps = (config: AdminDeps['config'], documentClient: DynamoDBD
       store: ruleSetRepository(documentClient, config.RULE_SETS_TABLE),
       shipped: (ruleSet) => readRuleSetFile(ruleSet === 'outbound' ? config.RULES_FILE : config.INBOUND_RULES_FILE),
     }),
+    ruleStats: ruleStatsRepository(documentClient, config.ANALYTICS_TABLE),
     guard: signInThrottle(documentClient, config.COUNTERS_TABLE, {
       maxFailures: config.ADMIN_SIGNIN_MAX_FAILURES,
       windowSeconds: config.ADMIN_SIGNIN_WINDOW_SECONDS,

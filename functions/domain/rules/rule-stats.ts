@@ -159,6 +159,11 @@ export const statsRows = (decision: StatsDecision): StatsRow[] => {
   return rows;
 };
 
+/** `GET …/shadow-report?since=`: an ISO time (default: when the version's shadow run started). */
+export const ShadowReportQuerySchema = z.strictObject({
+  since: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).optional(),
+});
+
 /** The most disagreements a shadow report lists (its counts are always complete). */
 export const SHADOW_REPORT_LIMIT = 1000;
 

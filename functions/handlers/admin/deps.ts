@@ -1,6 +1,7 @@
 import type { caseRepository } from '#adapters/case-repository.js';
 import type { deliveryRepository } from '#adapters/delivery-repository.js';
 import type { onepipeRepository } from '#adapters/onepipe-repository.js';
+import type { RuleStatsRepository } from '#adapters/rule-stats-repository.js';
 import type { signInThrottle } from '#adapters/sign-in-throttle.js';
 import type { NotificationDeps } from '#domain/onepipe/notifications.js';
 import type { ruleSetWorkflow } from '#domain/rules/rule-set-workflow.js';
@@ -49,6 +50,8 @@ export interface AdminDeps {
   providerName: string | undefined;
   /** Rule set versions: reading, drafts, four-eyes approval (seeding version 1 on first use). */
   ruleSets: ReturnType<typeof ruleSetWorkflow>;
+  /** Rule statistics (the ruleStats function's rows): shadow reports and rule performance. */
+  ruleStats: RuleStatsRepository;
   /** Failed sign-ins per source address. */
   guard: ReturnType<typeof signInThrottle>;
 }
