@@ -168,11 +168,20 @@ export const validateFunction = async (resources: HandlerResources, rules?: Rule
 export const adminFunction = (resources: HandlerResources, variables: Record<string, string>) => {
   const config = resources.configOf(admin.AdminConfigSchema, variables);
   const handler = admin.buildHandler(admin.adminDeps(config, resources.documentClient));
-  return (method: string, path: string, headers: Record<string, string> = {}, body?: unknown, sourceIp = '127.0.0.1') =>
-    handler(
+  return (
+    method: string,
+    target: string,
+    headers: Record<string, string> = {},
+    body?: unknown,
+    sourceIp = '127.0.0.1',
+  ) => {
+    // A query string in the target becomes the event's query, as the Function URL splits it.
+    const [path = target, query] = target.split('?', 2);
+    return handler(
       httpApiEvent({
         method,
         path,
+        ...(query === undefined ? {} : { query }),
         routeKey: '$default',
         sourceIp,
         headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -180,6 +189,7 @@ export const adminFunction = (resources: HandlerResources, variables: Record<str
       }),
       lambdaContext('admin'),
     );
+  };
 };
 
 /** A JSON HTTP answer as a test reads it. */
