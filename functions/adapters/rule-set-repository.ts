@@ -271,7 +271,9 @@ export const ruleSetRepository = (client: DynamoDBDocumentClient, table: string)
       const items = await query({
         KeyConditionExpression: 'ruleSet = :s AND begins_with(sk, :v)',
         FilterExpression: 'kind = :version',
-        ProjectionExpression: 'rules',
+        // `rules` is a reserved word in expressions.
+        ProjectionExpression: '#rules',
+        ExpressionAttributeNames: { '#rules': 'rules' },
         ExpressionAttributeValues: { ':s': ruleSet, ':v': 'V#', ':version': 'version' },
       });
       const ids = new Set<string>();
