@@ -26,8 +26,8 @@ export const buildHandler = ({ stats }: { stats: ReturnType<typeof ruleStatsRepo
       });
       return;
     }
-    const rows = await stats.record(decision);
-    if (rows > 0) metrics.addMetric('rule_stats_rows', MetricUnit.Count, rows);
+    // Added even when 0: a batch with no metric makes Powertools warn on every invocation.
+    metrics.addMetric('rule_stats_rows', MetricUnit.Count, await stats.record(decision));
   });
 
 export const handler = builtOnFirstCall(async () => {
