@@ -292,7 +292,8 @@ export const ruleSetWorkflow = (deps: RuleSetWorkflowDeps) => {
     async shadowState(ruleSet: RuleSetName, number: number) {
       const version = await load(ruleSet, number);
       const pointer = await ensureSeeded(ruleSet, deps);
-      const running = pointer.shadow?.version === number ? pointer.shadow : undefined;
+      // An approved shadow is the active version: validate no longer evaluates it as a shadow.
+      const running = pointer.shadow?.version === number && version.state !== 'ACTIVE' ? pointer.shadow : undefined;
       const started = (await store.history(ruleSet))
         .filter((item) => item.action === 'SHADOW_STARTED' && item.version === number)
         .map((item) => String(item.at))
