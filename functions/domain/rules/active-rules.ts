@@ -45,8 +45,11 @@ export interface ActiveRulesDeps {
  * small read per interval and none per decision; a new version is read and compiled only when
  * the pointer moved. A failed lookup keeps the rules in hand and tries again after `refreshMs`;
  * a failed first load fails the call (no decision is made with rules that may be out of date).
+ * The same pointer names the shadowed version, if any (`shadow()`), compiled once per version.
  */
-export const activeRules = (deps: ActiveRulesDeps): RuleSource & { refresh(): Promise<RulesEngine> } => {
+export const activeRules = (
+  deps: ActiveRulesDeps,
+): RuleSource & { refresh(): Promise<RulesEngine>; shadow(): ShadowEngine | undefined } => {
   const clock = deps.clock ?? Date.now;
   let cached: { engine: RulesEngine; version: number | null; checkedAt: number } | undefined;
   let shadow: ShadowEngine | undefined;
