@@ -32,6 +32,8 @@ export class TmProxyStack extends Stack {
   readonly api: Api;
   readonly functions: Record<FunctionName, ProjectFunction>;
   adminUrl?: FunctionUrl;
+  /** Each stream consumer's on-failure queue, by function (alarmed in Monitoring). */
+  private readonly streamFailureQueues: Record<string, Queue> = {};
 
   constructor(scope: Construct, id: string, props: TmProxyStackProps) {
     super(scope, id, props);
@@ -90,7 +92,7 @@ export class TmProxyStack extends Stack {
       }
       if ((spec as FunctionSpec).reportsRuleSetVersion) fn.bindRuleSetVersion(SHIPPED_RULE_SET_VERSION);
       for (const key of (spec as FunctionSpec).secrets ?? []) fn.bindSecret(secrets[key], SECRETS[key].envVar);
-      const url = this.attachTrigger(fn, spec.trigger, queues, data, config.adminUrlAuth);
+      const url = this.attachTrigger(name, fn, spec.trigger, queues, data, config.adminUrlAuth);
       if (url) this.adminUrl = url;
       functions[name] = fn;
     }
@@ -107,6 +109,7 @@ export class TmProxyStack extends Stack {
       validate: functions.validate,
       deliver: functions.deliver,
       deliveriesDlq: queues.deadLetterQueues.deliveries,
+      streamFailureQueues: this.streamFailureQueues,
       alarmEmail: config.alarmEmail,
       // When a case starts to show at risk (PENDING_SLA_WARNING, by default the last fifth of the SLA).
       pendingWarningSeconds: Math.round(
@@ -132,6 +135,7 @@ export class TmProxyStack extends Stack {
 
   /** Connects a function to what invokes it, from its trigger in the route table. */
   private attachTrigger(
+    name: FunctionName,
     fn: ProjectFunction,
     trigger: Trigger,
     queues: Queues,
@@ -161,6 +165,7 @@ export class TmProxyStack extends Stack {
           // Marks it a dead-letter queue (CT.SQS.PR.1): nothing consumes it but an operator.
           redriveAllowPolicy: { redrivePermission: RedrivePermission.ALLOW_ALL },
         });
+        this.streamFailureQueues[name] = failures;
         Validations.of(failures).acknowledge({
           id: 'AwsSolutions::AwsSolutions-SQS3',
           reason:

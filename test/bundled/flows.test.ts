@@ -269,7 +269,7 @@ describe("every AWS call checked against the calling function's IAM policy in th
       .map(({ call, decision }) => `${call.function}: ${call.action} on ${call.resource} (${decision.effect})`);
     expect([...new Set(denied)]).toEqual([]);
     // Each function made calls of its own: the check is not run on nothing.
-    for (const name of ['validate', 'admin', 'deliver', 'sweeper', 'expireCases', 'onepipeNotifications', 'health']) {
+    for (const name of ['validate', 'admin', 'deliver', 'sweeper', 'expireCases', 'onepipeNotifications', 'health', 'ruleStats']) {
       expect({ name, calls: calls.filter((call) => call.function === name).length > 0 }).toEqual({
         name,
         calls: true,

@@ -315,12 +315,15 @@ describe('TmProxyStack', () => {
     ]);
   });
 
-  it('alarms on DLQ depth, dead deliveries per target, API 5xx, validate p99 and deliver errors', () => {
+  it('alarms on DLQ depth (deliveries, and batches ruleStats gave up on), dead deliveries per target, API 5xx, validate p99 and deliver errors', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     const byMetric = alarms.map(
       (alarm) => `${alarm.Properties.MetricName}:${JSON.stringify(alarm.Properties.Dimensions ?? [])}`,
     );
-    expect(byMetric.filter((entry) => entry.startsWith('ApproximateNumberOfMessagesVisible'))).toHaveLength(1);
+    expect(byMetric.filter((entry) => entry.startsWith('ApproximateNumberOfMessagesVisible'))).toEqual([
+      expect.stringContaining('DeliveriesDlq'),
+      expect.stringContaining('RuleStatsFunctionStreamFailuresDlq'),
+    ]);
     expect(byMetric.filter((entry) => entry.startsWith('webhook_dead'))).toEqual([
       expect.stringContaining('toqio'),
       expect.stringContaining('onepipe'),
