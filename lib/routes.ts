@@ -15,6 +15,18 @@ export type Trigger =
       maxBatchingWindowSeconds: number;
     }
   | { kind: 'schedule'; everyMinutes: number }
+  | {
+      /**
+       * A table's stream (a Lambda event source mapping: from the oldest record the stream holds,
+       * batches bisected on error, failed records reported, after `retryAttempts` the batch's
+       * pointer to an SQS on-failure queue; locally local/stream-poller.ts invokes it).
+       */
+      kind: 'dynamodbStream';
+      table: TableKey;
+      batchSize: number;
+      maxBatchingWindowSeconds: number;
+      retryAttempts: number;
+    }
   | { kind: 'functionUrl' };
 
 export type TableAccess = 'read' | 'readWrite' | 'readWriteDelete' | 'append';
@@ -219,7 +231,7 @@ export const FUNCTIONS = {
       counters: 'readWrite',
       // Rule set versions: drafts, proposals, approvals, and seeding version 1 from the shipped files.
       ruleSets: 'readWrite',
-      // Backtests: started here (their summary), read back with their pages.
+      // Backtests (started here, read back with their pages), rule statistics and shadow reports.
       analytics: 'readWrite',
     },
     // Starting a backtest queues the first page of each scan segment.
@@ -263,6 +275,23 @@ export const FUNCTIONS = {
     // One page per invocation; at most 4 at once, so a backtest's reads stay a small, steady share
     // of the decisions table's capacity and of the account's concurrency (validate has its own reserve).
     trigger: { kind: 'sqs', queue: 'backtestPages', batchSize: 1, maxConcurrency: 4, maxBatchingWindowSeconds: 0 },
+  },
+  ruleStats: {
+    entry: 'functions/handlers/rule-stats.ts',
+    description: "Turns the decisions table's stream into rule statistics (hits, cases, shadow outcomes)",
+    secrets: [],
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    // The stream read is granted by the event source (lib/tm-proxy-stack.ts), not by a table grant.
+    tables: { analytics: 'readWrite' },
+    settings: BASE,
+    trigger: {
+      kind: 'dynamodbStream',
+      table: 'decisions',
+      batchSize: 100,
+      maxBatchingWindowSeconds: 5,
+      retryAttempts: 5,
+    },
   },
 } as const satisfies Record<string, FunctionSpec>;
 

@@ -143,6 +143,8 @@ export const decisionItem = (
     hits: decision.evaluation.hits,
     ruleErrors: decision.evaluation.errors,
     ruleSetVersion: decision.evaluation.ruleSetVersion,
+    // A shadowed version's outcome on the same facts (rule statistics read it; nothing else does).
+    ...(decision.shadow ? { shadow: decision.shadow } : {}),
     // Which validate call wrote it: a degraded answer's reconciliation acts only on its own write.
     attemptId: written.attemptId,
     // Only the case queue filters on rule ids.

@@ -5,6 +5,7 @@ import { backtestRepository } from '#adapters/backtest-repository.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';
 import { ruleSetRepository } from '#adapters/rule-set-repository.js';
+import { ruleStatsRepository } from '#adapters/rule-stats-repository.js';
 import { signInThrottle } from '#adapters/sign-in-throttle.js';
 import { agreementReport } from '#domain/providers/verdicts.js';
 import { ruleSetWorkflow } from '#domain/rules/rule-set-workflow.js';
@@ -24,6 +25,7 @@ import { deliveryOperations } from './admin/deliveries.js';
 import { type AdminDeps, adminShape } from './admin/deps.js';
 import { onepipeOperations } from './admin/onepipe.js';
 import { ruleSetOperations } from './admin/rule-sets.js';
+import { ruleStatsOperations } from './admin/rule-stats.js';
 
 export const AdminConfigSchema = configSchema(adminShape);
 
@@ -54,6 +56,7 @@ export const buildHandler = (deps: AdminDeps) => {
     ...onepipeOperations(deps),
     ...ruleSetOperations(deps),
     ...backtestOperations(deps),
+    ...ruleStatsOperations(deps),
   };
   const ui = staticFiles(deps.config.UI_DIR);
   // During a rotation each person's previous token signs in too (the configuration checks they pair up).
@@ -100,6 +103,7 @@ export const adminDeps = (
       decisions: config.DECISIONS_TABLE,
     }),
     backtestPages: backtestPageQueue(sqsClient, config.BACKTEST_PAGES_QUEUE_URL),
+    ruleStats: ruleStatsRepository(documentClient, config.ANALYTICS_TABLE),
     guard: signInThrottle(documentClient, config.COUNTERS_TABLE, {
       maxFailures: config.ADMIN_SIGNIN_MAX_FAILURES,
       windowSeconds: config.ADMIN_SIGNIN_WINDOW_SECONDS,

@@ -293,6 +293,7 @@ describe("every AWS call checked against the calling function's IAM policy in th
       'onepipeNotifications',
       'health',
       'backtest',
+      'ruleStats',
     ]) {
       expect({ name, calls: calls.filter((call) => call.function === name).length > 0 }).toEqual({
         name,

@@ -10,6 +10,7 @@ import { OnepipeNotificationsConfigSchema } from '../../functions/handlers/onepi
 import { ProviderRecheckConfigSchema } from '../../functions/handlers/provider-recheck.js';
 import { ProviderWebhookConfigSchema } from '../../functions/handlers/provider-webhook.js';
 import { ReconcileDegradedConfigSchema } from '../../functions/handlers/reconcile-degraded.js';
+import { RuleStatsConfigSchema } from '../../functions/handlers/rule-stats.js';
 import { SweeperConfigSchema } from '../../functions/handlers/sweeper.js';
 import { ValidateConfigSchema } from '../../functions/handlers/validate.js';
 import { parseConfigWith } from '../../functions/shared/config.js';
@@ -79,6 +80,7 @@ const schemas: Record<FunctionName, z.ZodObject> = {
   health: HealthConfigSchema,
   deliver: DeliverConfigSchema,
   sweeper: SweeperConfigSchema,
+  ruleStats: RuleStatsConfigSchema,
   admin: AdminConfigSchema,
   expireCases: ExpireCasesConfigSchema,
   backtest: BacktestConfigSchema,

@@ -3,6 +3,7 @@ import type { backtestRepository } from '#adapters/backtest-repository.js';
 import type { caseRepository } from '#adapters/case-repository.js';
 import type { deliveryRepository } from '#adapters/delivery-repository.js';
 import type { onepipeRepository } from '#adapters/onepipe-repository.js';
+import type { RuleStatsRepository } from '#adapters/rule-stats-repository.js';
 import type { signInThrottle } from '#adapters/sign-in-throttle.js';
 import type { NotificationDeps } from '#domain/onepipe/notifications.js';
 import type { ruleSetWorkflow } from '#domain/rules/rule-set-workflow.js';
@@ -57,6 +58,8 @@ export interface AdminDeps {
   /** Backtests of rule set versions on stored decisions, and the queue their pages run from. */
   backtests: ReturnType<typeof backtestRepository>;
   backtestPages: ReturnType<typeof backtestPageQueue>;
+  /** Rule statistics (the ruleStats function's rows): shadow reports and rule performance. */
+  ruleStats: RuleStatsRepository;
   /** Failed sign-ins per source address. */
   guard: ReturnType<typeof signInThrottle>;
 }
