@@ -4,7 +4,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
   type TransactWriteCommandInput,
@@ -22,6 +21,7 @@ import {
   type VersionState,
   type VersionSummary,
 } from '#domain/rules/rule-set-versions.js';
+import { queryAll } from './query-all.js';
 
 /**
  * Rule set versions in one DynamoDB table, one partition per set (`ruleSet`), sorted by `sk`:
@@ -134,16 +134,7 @@ export const ruleSetRepository = (client: DynamoDBDocumentClient, table: string)
     }
   };
 
-  const query = async (input: Omit<QueryCommandInput, 'TableName'>) => {
-    const items: Record<string, unknown>[] = [];
-    let start: QueryCommandInput['ExclusiveStartKey'];
-    do {
-      const page = await client.send(new QueryCommand({ ...input, TableName: table, ExclusiveStartKey: start }));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  };
+  const query = (input: Omit<QueryCommandInput, 'TableName'>) => queryAll(client, { ...input, TableName: table });
 
   const stateUpdate = (
     ruleSet: RuleSetName,
