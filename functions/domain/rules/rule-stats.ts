@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type DecisionStatus, decideStatus } from './engine.js';
+import { type DecisionStatus, decideStatus } from './outcome.js';
 
 /**
  * Rule statistics as rows of the analytics table, derived from a stored decision (one image of a
