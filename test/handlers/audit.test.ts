@@ -66,7 +66,10 @@ describe('audit: a manual retry of a DEAD debit report validate wrote', () => {
     const before = await resources.documentClient.send(
       new GetCommand({ TableName: resources.tables.deliveries, Key: { deliveryId } }),
     );
-    expect({ subject: before.Item?.subject, about: before.Item?.about }).toEqual({ subject: undefined, about: subject });
+    expect({ subject: before.Item?.subject, about: before.Item?.about }).toEqual({
+      subject: undefined,
+      about: subject,
+    });
 
     await retryDeadDelivery(deliveryId, { records: deliveries });
 
