@@ -75,3 +75,13 @@ describe('audit: a backtest of the active rules on a decision a monitoring provi
     expect(page.counts.flipCount).toBe(0);
   });
 });
+
+describe('audit: the default performance window when `to` is given at midnight', () => {
+  it('lists 30 UTC days, as without `to` (the 30 days before that midnight)', async () => {
+    const { performanceWindow, windowDays } = await import('../../functions/domain/rules/rule-performance.js');
+    const window = performanceWindow({ to: '2026-11-02T00:00:00Z' }, new Date('2026-11-23T16:00:00Z'));
+    // Today: from 2026-10-04, so 29 days (2026-10-04 .. 2026-11-01).
+    expect(windowDays(window.from, window.to)).toHaveLength(30);
+    expect(window.from.toISOString()).toBe('2026-10-03T00:00:00.000Z');
+  });
+});
