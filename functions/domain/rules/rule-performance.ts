@@ -28,7 +28,8 @@ export const RulePerformanceQuerySchema = z.strictObject({
 /** The window of a query: `to` defaults to now, `from` to the start of the UTC day 29 days before `to`'s (30 days). */
 export const performanceWindow = (query: { from?: string | undefined; to?: string | undefined }, now: Date) => {
   const to = query.to ? new Date(query.to) : now;
-  const from = query.from ? new Date(query.from) : new Date(startOfDay(to.getTime()) - 29 * DAY_MS);
+  // The last day the window touches is the one before `to` when `to` is a midnight (to is exclusive).
+  const from = query.from ? new Date(query.from) : new Date(startOfDay(to.getTime() - 1) - 29 * DAY_MS);
   return { from, to };
 };
 
