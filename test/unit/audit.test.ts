@@ -85,3 +85,10 @@ describe('audit: the default performance window when `to` is given at midnight',
     expect(window.from.toISOString()).toBe('2026-10-03T00:00:00.000Z');
   });
 });
+
+describe('audit: a shadow report since a time past year 9999 in UTC', () => {
+  it('is refused (as `+010000-…` it sorts before every row, so the report would count them all)', async () => {
+    const { ShadowReportQuerySchema } = await import('../../functions/domain/rules/rule-stats.js');
+    expect(ShadowReportQuerySchema.safeParse({ since: '9999-12-31T23:59:59-23:59' }).success).toBe(false);
+  });
+});
