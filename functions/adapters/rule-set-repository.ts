@@ -405,8 +405,11 @@ export const ruleSetRepository = (client: DynamoDBDocumentClient, table: string)
       previous: number | null,
       changes: Record<string, unknown>,
       history: RuleSetHistoryEntry,
+      options: { endShadow?: boolean } = {},
     ): Promise<void> {
       const at = history.at;
+      // Ending the version's shadow run only while it is still the one shadowed.
+      const endShadow = options.endShadow === true;
       await write(
         [
           stateUpdate(ruleSet, version, 'PROPOSED', changes),
@@ -415,9 +418,10 @@ export const ruleSetRepository = (client: DynamoDBDocumentClient, table: string)
             Update: {
               TableName: table,
               Key: { ruleSet, sk: POINTER },
-              UpdateExpression: 'SET activeVersion = :next',
+              UpdateExpression: `SET activeVersion = :next${endShadow ? ' REMOVE shadow' : ''}`,
               ConditionExpression:
-                previous === null ? 'attribute_not_exists(activeVersion)' : 'activeVersion = :previous',
+                (previous === null ? 'attribute_not_exists(activeVersion)' : 'activeVersion = :previous') +
+                (endShadow ? ' AND shadow.version = :next' : ''),
               ExpressionAttributeValues: { ':next': version, ...(previous === null ? {} : { ':previous': previous }) },
             },
           },
