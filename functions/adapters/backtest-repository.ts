@@ -76,6 +76,7 @@ const StoredSummarySchema = z.looseObject({
   segmentsDone: z.number().int().nonnegative().default(0),
   rules: z.array(z.string()),
   readUnits: z.number().nonnegative().default(0),
+  lastPageAt: z.string().optional(),
 });
 
 const RuleFiguresSchema = z.object({
@@ -120,6 +121,7 @@ const summaryOf = (item: Record<string, unknown>): BacktestSummary => {
     segmentsDone: stored.segmentsDone,
     rules: stored.rules,
     readUnits: stored.readUnits,
+    ...(stored.lastPageAt ? { lastPageAt: stored.lastPageAt } : {}),
     counts: unflattenCounts(flat),
   };
 };
@@ -322,6 +324,9 @@ export const backtestRepository = (
         values[':one'] = 1;
         adds.push('segmentsDone :one');
       }
+      // Progress, so a backtest that stops making any is seen (backtest.ts stalled).
+      const recordedAt = new Date().toISOString();
+      values[':recordedAt'] = recordedAt;
       const write = new TransactWriteCommand({
         TransactItems: [
           {
@@ -338,7 +343,7 @@ export const backtestRepository = (
                 ...(result.flips.length ? { flips: gzipSync(JSON.stringify(result.flips)) } : {}),
                 perRule: result.perRule,
                 ...('startKey' in next ? { nextKey: next.startKey } : { last: true }),
-                recordedAt: new Date().toISOString(),
+                recordedAt,
               },
               ConditionExpression: 'attribute_not_exists(sk)',
             },
@@ -347,7 +352,7 @@ export const backtestRepository = (
             Update: {
               TableName: tables.analytics,
               Key: summaryKey(message.backtestId),
-              UpdateExpression: `ADD ${adds.join(', ')}`,
+              UpdateExpression: `SET lastPageAt = :recordedAt ADD ${adds.join(', ')}`,
               ConditionExpression: '#status = :running',
               ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,

@@ -290,8 +290,26 @@ export interface BacktestSummary {
   rules: string[];
   /** DynamoDB read units the scan consumed so far. */
   readUnits: number;
+  /** When a page was last recorded (absent before the first). */
+  lastPageAt?: string;
   counts: BacktestCounts;
 }
+
+/**
+ * How long a RUNNING backtest may go without recording a page before it is reported FAILED: longer
+ * than a page's every retry (5 receives, 6 minutes apart) with room to spare. A page whose worker
+ * timed out or ran out of memory never reaches the worker's own failure path: its message ends in
+ * the backtestPages DLQ, and without this the backtest would show RUNNING for ever.
+ */
+export const BACKTEST_STALL_MS = 45 * 60 * 1000;
+
+/** Why a RUNNING backtest is taken as failed (no page recorded for BACKTEST_STALL_MS), or undefined. */
+export const stalled = (summary: BacktestSummary, now: Date): string | undefined => {
+  if (summary.status !== 'RUNNING') return undefined;
+  const since = summary.lastPageAt ?? summary.createdAt;
+  if (now.getTime() - Date.parse(since) < BACKTEST_STALL_MS) return undefined;
+  return `stalled: no page recorded since ${since} (a page whose worker timed out or ran out of memory is in the backtestPages DLQ); start it again`;
+};
 
 /** A summary as the API lists it: the parameters, the state and the progress. */
 export const summaryView = (summary: BacktestSummary) => ({

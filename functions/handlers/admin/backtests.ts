@@ -4,9 +4,11 @@ import {
   BACKTEST_SEGMENTS,
   BACKTESTABLE_SETS,
   BacktestRequestSchema,
+  type BacktestSummary,
   backtestView,
   firstPages,
   INBOUND_NOT_BACKTESTABLE,
+  stalled,
   summaryView,
 } from '#domain/rules/backtest.js';
 import { RuleSetNameSchema, RuleSetNotFoundError } from '#domain/rules/rule-set-versions.js';
@@ -33,6 +35,21 @@ const backtestableSet = ({ params }: AdminRequest) => {
 };
 
 /** Backtests: started by any analyst, run by the backtest worker, read back while and after they run. */
+/**
+ * A RUNNING backtest that recorded no page for BACKTEST_STALL_MS is marked FAILED when it is read
+ * (conditioned on it still being RUNNING), so nobody waits on one that will never end.
+ */
+const failedIfStalled = async (deps: AdminDeps, summary: BacktestSummary): Promise<BacktestSummary> => {
+  const now = new Date();
+  const why = stalled(summary, now);
+  if (!why) return summary;
+  if (await deps.backtests.fail(summary.backtestId, why, now)) {
+    logger.warn('backtest stalled; marked FAILED', { backtestId: summary.backtestId, why });
+    return { ...summary, status: 'FAILED', error: why, finishedAt: now.toISOString() };
+  }
+  return (await deps.backtests.getSummary(summary.backtestId)) ?? summary;
+};
+
 export const backtestOperations = (deps: AdminDeps): BacktestOperations => ({
   startBacktest: async (request) => {
     const ruleSet = backtestableSet(request);
@@ -70,11 +87,15 @@ export const backtestOperations = (deps: AdminDeps): BacktestOperations => ({
     const id = z.uuid().safeParse(params.backtestId);
     const summary = id.success ? await deps.backtests.getSummary(id.data) : undefined;
     if (!summary) throw new BacktestNotFoundError(`No backtest ${params.backtestId}`);
-    return json(200, backtestView(summary, await deps.backtests.pages(summary.backtestId)));
+    const current = await failedIfStalled(deps, summary);
+    return json(200, backtestView(current, await deps.backtests.pages(current.backtestId)));
   },
 
   listBacktests: async (request) => {
     const ruleSet = backtestableSet(request);
-    return json(200, { backtests: (await deps.backtests.list(ruleSet)).map(summaryView) });
+    const summaries = await Promise.all(
+      (await deps.backtests.list(ruleSet)).map((summary) => failedIfStalled(deps, summary)),
+    );
+    return json(200, { backtests: summaries.map(summaryView) });
   },
 });

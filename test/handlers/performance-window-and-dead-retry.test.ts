@@ -5,7 +5,7 @@ import { outboxPuts } from '#adapters/outbox.js';
 import { retryDeadDelivery } from '#domain/webhooks/manual-retry.js';
 import { adminFunction, bodyOf, type HandlerResources, handlerResources } from './resources.js';
 
-/** Audit findings (branch `audit`) that need DynamoDB Local: each test shows one defect. */
+/** Edges of the rule performance window and of a manual retry, on DynamoDB Local. */
 
 const ANA = { authorization: 'Bearer audit-test-analyst-000001' };
 let resources: HandlerResources;
@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => resources.destroy());
 
-describe('audit: GET /api/rules/performance with a window of centuries', () => {
+describe('GET /api/rules/performance with a window of centuries', () => {
   it('answers 400 rather than building a day per rule for every day since year 1000', async () => {
     // Today it answers 200 after seconds, with hundreds of megabytes of `daily` entries (from year 0
     // and 20 rules: 740,000 days, 1.8 GB of heap, a 490 MB body): any analyst can exhaust the function.
@@ -31,7 +31,7 @@ describe('audit: GET /api/rules/performance with a window of centuries', () => {
   });
 });
 
-describe('audit: a manual retry of a DEAD debit report validate wrote', () => {
+describe('a manual retry of a DEAD debit report validate wrote', () => {
   it('keeps it out of the subject index, as it was stored', async () => {
     const deliveries = deliveryRepository(resources.documentClient, resources.tables.deliveries);
     const at = new Date(Date.now() - 3_600_000).toISOString();

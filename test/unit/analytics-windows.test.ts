@@ -6,9 +6,9 @@ import { compileRuleSet } from '../../functions/domain/rules/engine.js';
 import { RulePerformanceQuerySchema } from '../../functions/domain/rules/rule-performance.js';
 import { seedExample } from '../fixtures/transactions.js';
 
-/** Audit findings (branch `audit`): each test shows one defect. */
+/** Windows past year 9999, provider decisions in a backtest, the default performance window. */
 
-describe('audit: windows past year 9999 once normalised to UTC', () => {
+describe('windows past year 9999 once normalised to UTC', () => {
   it('refuses a backtest window whose end, in UTC, is in year 10000 (it would compare as text before every decision)', () => {
     // 9999-12-31T23:59:59-23:59 is 10000-01-01T23:58:59Z: toISOString gives '+010000-…', which
     // sorts before '2026-…' as text, so `createdAt < to` is false for every stored decision.
@@ -26,7 +26,7 @@ describe('audit: windows past year 9999 once normalised to UTC', () => {
   });
 });
 
-describe('audit: a backtest of the active rules on a decision a monitoring provider changed', () => {
+describe('a backtest of the active rules on a decision a monitoring provider changed', () => {
   const RULES = compileRuleSet({
     version: 'outbound@1',
     rules: [
@@ -76,7 +76,7 @@ describe('audit: a backtest of the active rules on a decision a monitoring provi
   });
 });
 
-describe('audit: the default performance window when `to` is given at midnight', () => {
+describe('the default performance window when `to` is given at midnight', () => {
   it('lists 30 UTC days, as without `to` (the 30 days before that midnight)', async () => {
     const { performanceWindow, windowDays } = await import('../../functions/domain/rules/rule-performance.js');
     const window = performanceWindow({ to: '2026-11-02T00:00:00Z' }, new Date('2026-11-23T16:00:00Z'));
@@ -86,7 +86,7 @@ describe('audit: the default performance window when `to` is given at midnight',
   });
 });
 
-describe('audit: a shadow report since a time past year 9999 in UTC', () => {
+describe('a shadow report since a time past year 9999 in UTC', () => {
   it('is refused (as `+010000-…` it sorts before every row, so the report would count them all)', async () => {
     const { ShadowReportQuerySchema } = await import('../../functions/domain/rules/rule-stats.js');
     expect(ShadowReportQuerySchema.safeParse({ since: '9999-12-31T23:59:59-23:59' }).success).toBe(false);

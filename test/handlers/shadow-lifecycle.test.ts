@@ -5,7 +5,7 @@ import { readRuleSetFile } from '#shared/rules-loader.js';
 import { aTransaction } from '../fixtures/transactions.js';
 import { adminFunction, bodyOf, type HandlerResources, handlerResources, validateFunction } from './resources.js';
 
-/** Audit finding (branch `audit`): a shadow run that ended when its version was approved comes back. */
+/** A shadow run ends when its version is approved, and does not come back. */
 
 const ANA = { authorization: 'Bearer audit-shadow-analyst-00001' };
 const SAM = { authorization: 'Bearer audit-shadow-supervisor-001' };
@@ -46,7 +46,7 @@ const approve = async (version: number) => {
   expect((await admin('POST', `/api/rule-sets/outbound/versions/${version}/approve`, KIM)).statusCode).toBe(200);
 };
 
-describe('audit: a shadowed version approved, then retired by the next approval', () => {
+describe('a shadowed version approved, then retired by the next approval', () => {
   it('is not shadowed again: its run ended when it went live, and nobody started another', async () => {
     const shadowed = await draft('Shadowed, then approved');
     expect((await admin('POST', `/api/rule-sets/outbound/versions/${shadowed}/shadow`, SAM)).statusCode).toBe(200);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { brotliCompressSync } from 'node:zlib';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unpackDecision } from '#adapters/decision-items.js';
 import { type BacktestPageMessage, firstPages, runBacktestPage } from '#domain/rules/backtest.js';
 import { BacktestConfigSchema, backtestDeps } from '#handlers/backtest.js';
@@ -8,7 +9,7 @@ import { aTransaction } from '../fixtures/transactions.js';
 import { adminFunction, bodyOf, type HandlerResources, handlerResources, validateFunction } from './resources.js';
 
 /**
- * Audit (branch `audit`): a backtest over decisions stored three ways (packed by this release, the
+ * a backtest over decisions stored three ways (packed by this release, the
  * raw payload alone compressed by the one before, plain before that), at the window's edges.
  */
 
@@ -37,7 +38,7 @@ const runAll = async (backtestId: string) => {
   for (let message = queue.shift(); message; message = queue.shift()) await runBacktestPage(message, pages);
 };
 
-describe('audit: a backtest over decisions stored packed, half-packed and plain', () => {
+describe('a backtest over decisions stored packed, half-packed and plain', () => {
   it('evaluates all three, counts the one at `from` and not the one at `to`, and adds up', async () => {
     const file = (await readRuleSetFile('rules/default.yaml')) as { lists: Record<string, string[]>; rules: unknown[] };
     const created = await admin('POST', '/api/rule-sets/outbound/versions', SAM, {
@@ -103,7 +104,7 @@ describe('audit: a backtest over decisions stored packed, half-packed and plain'
   });
 });
 
-describe('audit: a backtest of the active version on a decision a monitoring provider rejected', () => {
+describe('a backtest of the active version on a decision a monitoring provider rejected', () => {
   it('finds no flip: the rules answered as they would again (rulesStatus), whatever the provider said', async () => {
     const payment = aTransaction({ customer: `audit-${randomUUID()}`, baseTotal: 100, total: 100 });
     expect(bodyOf(await validate(payment)).status).toBe('APPROVED');
@@ -131,5 +132,48 @@ describe('audit: a backtest of the active version on a decision a monitoring pro
     expect(result).toMatchObject({ status: 'DONE', processed: 1 });
     expect(result.result.flipCount).toBe(0);
     expect(result.result.recorded).toEqual({ APPROVED: 1, REJECTED: 0, PENDING_EXTERNAL_APPROVAL: 0 });
+  });
+});
+
+describe('a backtest that stops making progress', () => {
+  it('is reported FAILED once no page was recorded for 45 minutes, and stays so', async () => {
+    const started = await admin('POST', '/api/rule-sets/outbound/versions/1/backtests', ANA, {
+      from: '2026-01-01T00:00:00Z',
+      to: '2026-01-02T00:00:00Z',
+    });
+    expect(started.statusCode).toBe(202);
+    const { backtestId } = bodyOf(started) as { backtestId: string };
+    // No worker runs here: its pages wait in the queue, as if every worker had died on them.
+    const fresh = bodyOf(await admin('GET', `/api/backtests/${backtestId}`, ANA));
+    expect(fresh.status).toBe('RUNNING');
+
+    // 44 minutes without a page: still RUNNING (a page may be on its last retries).
+    const setAge = async (minutes: number) =>
+      resources.documentClient.send(
+        new UpdateCommand({
+          TableName: resources.tables.analytics,
+          Key: { pk: `backtest#${backtestId}`, sk: 'summary' },
+          UpdateExpression: 'SET createdAt = :at',
+          ExpressionAttributeValues: { ':at': new Date(Date.now() - minutes * 60_000).toISOString() },
+        }),
+      );
+    await setAge(44);
+    expect(bodyOf(await admin('GET', `/api/backtests/${backtestId}`, ANA)).status).toBe('RUNNING');
+
+    await setAge(46);
+    const stalled = bodyOf(await admin('GET', `/api/backtests/${backtestId}`, ANA));
+    expect(stalled).toMatchObject({
+      status: 'FAILED',
+      error: expect.stringMatching(/^stalled: no page recorded since/),
+    });
+    expect(stalled.finishedAt).toEqual(expect.any(String));
+    // Stored, not only shown: the listing says the same, and a late page can no longer count.
+    const listed = bodyOf(await admin('GET', '/api/rule-sets/outbound/backtests', ANA)).backtests as {
+      backtestId: string;
+      status: string;
+    }[];
+    expect(listed.find((backtest) => backtest.backtestId === backtestId)?.status).toBe('FAILED');
+    const stored = await resources.item('analytics', { pk: `backtest#${backtestId}`, sk: 'summary' });
+    expect(stored).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/^stalled/) });
   });
 });
