@@ -1,6 +1,7 @@
 import { api } from '../../api/client.js';
 import type { RuleSetName } from '../../api/types.js';
 import { h, mount } from '../../dom/h.js';
+import { section } from '../../dom/widgets.js';
 import { explain } from '../../feedback.js';
 import { backtestsSection } from './backtests.js';
 import { performanceSection } from './performance.js';
@@ -16,6 +17,16 @@ const savedWindow = (): { from: string; to: string } => {
   const from = saved.get('from');
   const to = saved.get('to');
   return from && to ? { from, to } : lastDays(DEFAULT_DAYS);
+};
+
+/** One part of the page; if it cannot be loaded, the others still show and it says why. */
+const part = async (title: string, build: () => Promise<HTMLElement>): Promise<HTMLElement> => {
+  try {
+    return await build();
+  } catch (error) {
+    explain(error);
+    return section(title, h('p', { class: 'error-text' }, `Could not load this part: ${String(error)}`));
+  }
 };
 
 const windowForm = (window: { from: string; to: string }, apply: () => void) =>
@@ -47,18 +58,18 @@ const windowForm = (window: { from: string; to: string }, apply: () => void) =>
 export const renderInsights = async (backtestId?: string, set: RuleSetName = 'outbound') => {
   const window = savedWindow();
   const instants = windowInstants(window.from, window.to);
-  const [performance, overview] = await Promise.all([
-    api.rulePerformance(set, instants.from, instants.to),
-    api.getRuleSet(set),
-  ]);
-  const [backtests, shadow] = await Promise.all([
-    backtestsSection(set, overview.versions, window, backtestId),
-    shadowSection(set, window),
+  const overview = await api.getRuleSet(set);
+  const [performance, backtests, shadow] = await Promise.all([
+    part('Rule performance', async () =>
+      performanceSection(await api.rulePerformance(set, instants.from, instants.to)),
+    ),
+    part('Backtests', () => backtestsSection(set, overview.versions, window, backtestId)),
+    part('Shadow run', () => shadowSection(set, window)),
   ]);
   mount(
     h('h1', {}, `Rule insights: ${set}`),
     windowForm(window, () => void renderInsights(backtestId, set).catch(explain)),
-    performanceSection(performance),
+    performance,
     backtests,
     shadow,
   );
