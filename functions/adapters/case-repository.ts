@@ -11,7 +11,7 @@ import {
 import type { CaseWorkflowFilter } from '#domain/cases/queries.js';
 import { CaseConflictError, type CaseRecord, CaseRecordSchema, type HistoryEntry } from '#domain/cases/transitions.js';
 import type { CaseStore } from '#domain/cases/workflow.js';
-import { indexedAsCase, withRawJson } from './decision-items.js';
+import { indexedAsCase, unpackDecision } from './decision-items.js';
 import { decodeCursor, encodeCursor, type Page } from './delivery-repository.js';
 import { cancellationCodes, outboxPuts, type TransactItem } from './outbox.js';
 
@@ -32,8 +32,9 @@ const parseCase = (item: Record<string, unknown>): CaseRecord => {
   }
   return parsed.data;
 };
+/** A stored decision as a case, with what it was decided on unpacked (the OnePipe report reads its transaction). */
 const toCase = (item: Record<string, unknown> | undefined): CaseRecord | undefined =>
-  item ? parseCase(item) : undefined;
+  item ? parseCase(unpackDecision(item) as Record<string, unknown>) : undefined;
 
 /** Cases (decision records), their append-only history, and the outbox, in DynamoDB. */
 export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTables) => {
@@ -189,7 +190,7 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
       const result = await client.send(
         new GetCommand({ TableName: tables.decisions, Key: { transactionId }, ConsistentRead: true }),
       );
-      return withRawJson(result.Item);
+      return unpackDecision(result.Item);
     },
 
     async history(transactionId: string): Promise<HistoryEntry[]> {
@@ -271,7 +272,7 @@ export const caseRepository = (client: DynamoDBDocumentClient, tables: CaseTable
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         };
         const result = await client.send(new QueryCommand(input));
-        for (const item of result.Items ?? []) items.push(parseCase(item));
+        for (const item of result.Items ?? []) items.push(toCase(item) as CaseRecord);
         startKey = result.LastEvaluatedKey;
         if (!startKey) break;
       }

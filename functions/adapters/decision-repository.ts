@@ -20,7 +20,7 @@ import {
   type VelocityInputs,
 } from '#domain/decisions/validate-payment.js';
 import type { CounterChange, CounterItem } from '#domain/decisions/velocity.js';
-import { indexedAsCase, packRaw } from './decision-items.js';
+import { indexedAsCase, packDecision } from './decision-items.js';
 import { outboxPuts, type TransactItem } from './outbox.js';
 
 export interface DecisionTables {
@@ -265,10 +265,10 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
               // A pending payment opens a case for the analysts.
               reviewStage: isCase ? 'FIRST' : 'FINAL',
               ...(isCase ? { caseOpenedAt: now } : {}),
-              facts,
-              transaction: decision.transaction,
-              // Kept once, compressed (the normalised transaction above is what everything reads).
-              raw: packRaw(input.rawJson),
+              // What it was decided on (transaction, facts, raw payload), packed: read back by unpackDecision.
+              packed: packDecision({ transaction: decision.transaction, facts, rawJson: input.rawJson }),
+              // The webhooks it owes (kept out of the deliveries' subject index): the case page reads them by id.
+              ...(input.deliveries.length ? { deliveryIds: input.deliveries.map((d) => d.deliveryId) } : {}),
               ...(decision.provider
                 ? {
                     provider: decision.provider,
@@ -347,7 +347,8 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
           },
         });
       }
-      items.push(...outboxPuts(tables.deliveries, input.deliveries));
+      // The decision keeps its deliveries' ids, so they stay out of the subject index (outbox.ts).
+      items.push(...outboxPuts(tables.deliveries, input.deliveries, { bySubject: false }));
       for (const note of input.notes ?? []) {
         items.push({
           Put: { TableName: tables.history, Item: note, ConditionExpression: 'attribute_not_exists(entryId)' },

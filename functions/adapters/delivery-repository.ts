@@ -30,10 +30,14 @@ export const decodeCursor = (cursor: string | undefined): Record<string, unknown
   }
 };
 
+/** Fields a delivery may lack: an attempt that leaves one out removes it from the record. */
+const OPTIONAL_FIELDS = ['nextAttemptAt', 'deliveredAt', 'deadReason', 'cancelledAt', 'cancelReason'] as const;
+
+/** A stored record as the domain's Delivery: no lease, and the subject wherever it is stored (outbox.ts). */
 const strip = (item: Record<string, unknown> | undefined): Delivery | undefined => {
   if (!item) return undefined;
-  const { leaseToken: _token, leaseUntil: _until, ...delivery } = item;
-  return delivery as unknown as Delivery;
+  const { leaseToken: _token, leaseUntil: _until, about, ...delivery } = item;
+  return (about === undefined ? delivery : { ...delivery, subject: about }) as unknown as Delivery;
 };
 
 /** Delivery records in DynamoDB: the outbox item, the lease, attempts and the listings. */
@@ -82,15 +86,30 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
     },
 
     async saveAttempt(delivery, leaseToken) {
+      // The record as the attempt left it, as a whole (the lease and every optional field it no
+      // longer has are removed), but its subject stays where it is stored: a record kept out of
+      // the subject index (outbox.ts, `about`) is not put into it by its first attempt.
+      const { deliveryId, subject: _subject, ...fields } = delivery as Delivery & Record<string, unknown>;
+      const names: Record<string, string> = { '#s': 'status' };
+      const values: Record<string, unknown> = { ':token': leaseToken, ':queued': 'QUEUED', ':failed': 'FAILED' };
+      const sets: string[] = [];
+      Object.entries(fields).forEach(([attribute, value], index) => {
+        if (value === undefined) return;
+        names[`#f${index}`] = attribute;
+        values[`:f${index}`] = value;
+        sets.push(`#f${index} = :f${index}`);
+      });
+      const removes = ['leaseToken', 'leaseUntil', ...OPTIONAL_FIELDS.filter((field) => fields[field] === undefined)];
       await client.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: table,
-          Item: delivery,
+          Key: { deliveryId },
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
           // Still ours, and still sendable: a record cancelled meanwhile (its lease lapsed during a
           // stall) is never brought back to life by a late attempt.
           ConditionExpression: 'leaseToken = :token AND #s IN (:queued, :failed)',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':token': leaseToken, ':queued': 'QUEUED', ':failed': 'FAILED' },
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
     },
@@ -112,6 +131,20 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
       }),
     );
     return (result.Items ?? []).map((item) => strip(item) as Delivery);
+  };
+
+  /**
+   * Every delivery about a subject: those in the subject index and those whose ids the caller
+   * knows (records kept out of the index, and ones the eventually consistent index lacks yet).
+   */
+  const listAbout = async (subject: string, knownIds: readonly string[]): Promise<Delivery[]> => {
+    const found = new Map((await listBySubject(subject)).map((delivery) => [delivery.deliveryId, delivery]));
+    for (const id of knownIds) {
+      if (found.has(id)) continue;
+      const delivery = await get(id);
+      if (delivery) found.set(id, delivery);
+    }
+    return [...found.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   };
 
   return {
@@ -154,6 +187,7 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
     },
 
     listBySubject,
+    listAbout,
 
     /** Replaces a record only if it still has the status we read (a manual retry of a DEAD record). */
     async replaceIfStatus(delivery: Delivery, expected: DeliveryStatus, expectedUpdatedAt: string): Promise<boolean> {
@@ -210,14 +244,7 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
     async cancelUnsent(subject: string, knownIds: readonly string[], now: Date) {
       const at = now.toISOString();
       const result = { cancelled: [] as string[], delivered: [] as string[], inFlight: [] as string[] };
-      // The subject index is eventually consistent: the ids the caller knows are read directly too.
-      const found = new Map((await listBySubject(subject)).map((delivery) => [delivery.deliveryId, delivery]));
-      for (const id of knownIds) {
-        if (found.has(id)) continue;
-        const delivery = await get(id);
-        if (delivery) found.set(id, delivery);
-      }
-      for (const delivery of found.values()) {
+      for (const delivery of await listAbout(subject, knownIds)) {
         if (delivery.status === 'DELIVERED') result.delivered.push(delivery.deliveryId);
         // A DEAD delivery is cancelled too, so no one can send it again with a manual retry.
         if (delivery.status !== 'QUEUED' && delivery.status !== 'FAILED' && delivery.status !== 'DEAD') continue;

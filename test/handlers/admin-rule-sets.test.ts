@@ -1,3 +1,4 @@
+import { unpackDecision } from '#adapters/decision-items.js';
 import { ruleSetRepository } from '#adapters/rule-set-repository.js';
 import { activeRulesFrom } from '#shared/rule-source.js';
 import { readRuleSetFile } from '#shared/rules-loader.js';
@@ -220,7 +221,11 @@ describe('rule sets in the admin API', () => {
       // The facts as they were when it was decided, velocity included.
       facts: {
         tx: { baseAmount: 20_000 },
-        velocity: (await resources.item('decisions', { transactionId: String(payload.id) }))?.facts.velocity,
+        velocity: (
+          unpackDecision(await resources.item('decisions', { transactionId: String(payload.id) })) as {
+            facts: { velocity: unknown };
+          }
+        ).facts.velocity,
       },
     });
     const broken = await admin('POST', '/api/rule-sets/outbound/test', ANA, {

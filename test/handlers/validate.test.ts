@@ -1,3 +1,4 @@
+import { unpackDecision } from '#adapters/decision-items.js';
 import { aTransaction } from '../fixtures/transactions.js';
 import { bodyOf, type HandlerResources, handlerResources, validateFunction } from './resources.js';
 
@@ -10,7 +11,9 @@ beforeAll(async () => {
 });
 afterAll(() => resources.destroy());
 
-const stored = (transactionId: unknown) => resources.item('decisions', { transactionId: String(transactionId) });
+/** A stored decision as its readers see it (what it was decided on unpacked). */
+const stored = async (transactionId: unknown) =>
+  unpackDecision(await resources.item('decisions', { transactionId: String(transactionId) }));
 
 describe('validate', () => {
   it('approves an ordinary payment and stores the decision', async () => {

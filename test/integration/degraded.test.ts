@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { caseRepository } from '../../functions/adapters/case-repository.js';
 import { deliveryRepository } from '../../functions/adapters/delivery-repository.js';
 import {
@@ -59,17 +59,11 @@ const stored = async (transactionId: unknown) =>
   (await db.send(new GetCommand({ TableName: stack.tables.decisions, Key: { transactionId }, ConsistentRead: true })))
     .Item;
 
+/** Every outbox row about a transaction, indexed by subject or kept by its decision (`about`). */
 const deliveriesOf = async (subject: unknown) =>
-  (
-    await db.send(
-      new QueryCommand({
-        TableName: stack.tables.deliveries,
-        IndexName: 'bySubject',
-        KeyConditionExpression: 'subject = :s',
-        ExpressionAttributeValues: { ':s': subject },
-      }),
-    )
-  ).Items ?? [];
+  ((await db.send(new ScanCommand({ TableName: stack.tables.deliveries, ConsistentRead: true }))).Items ?? []).filter(
+    (item) => (item.subject ?? item.about) === subject,
+  );
 
 const historyOf = async (transactionId: unknown) =>
   (

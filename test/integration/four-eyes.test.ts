@@ -77,7 +77,7 @@ const toqioWebhooksFor = (id: string) =>
  */
 const owedToToqio = async (id: string) =>
   ((await db.send(new ScanCommand({ TableName: stack.tables.deliveries }))).Items ?? []).filter(
-    (item) => item.subject === id && item.target === 'toqio',
+    (item) => (item.subject ?? item.about) === id && item.target === 'toqio',
   );
 
 /** A payment the provider holds for review: a pending case of the given amount. */

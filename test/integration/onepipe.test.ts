@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack.js';
 import { saveTransactionProblems } from '../../local/toqio-contract.js';
 import { onepipeListenerContract } from '../fixtures/onepipe-contract.js';
@@ -107,7 +107,8 @@ const saveTransactionDeliveries = async () =>
  */
 const outboxFor = async (subject: string, target: 'toqio' | 'onepipe') =>
   ((await db.send(new ScanCommand({ TableName: stack.tables.deliveries }))).Items ?? []).filter(
-    (item) => item.subject === subject && item.target === target,
+    // A decision's own records keep their subject as `about` (out of the subject index).
+    (item) => (item.subject ?? item.about) === subject && item.target === target,
   );
 
 const waitingForAPerson = async () => (await admin('/api/onepipe/unmatched', ANA)).body.items as Json[];
@@ -682,7 +683,36 @@ describe('reporting approved debits to OnePipe', () => {
     expect((await validate(stack.apiUrl, ngn)).body.status).toBe('APPROVED');
     await eventually(async () => nonEmpty(debitsFor(String(ngn.id))), 'the NGN report');
     const deliveries = (await db.send(new ScanCommand({ TableName: stack.tables.deliveries }))).Items ?? [];
-    expect(deliveries.filter((item) => item.subject === usd.id && item.target === 'onepipe')).toEqual([]);
+    expect(deliveries.filter((item) => (item.subject ?? item.about) === usd.id && item.target === 'onepipe')).toEqual(
+      [],
+    );
+    // The NGN approval's report is there, so the filter above can find one.
+    expect(deliveries.filter((item) => (item.subject ?? item.about) === ngn.id && item.target === 'onepipe')).toEqual([
+      expect.objectContaining({ status: expect.any(String) }),
+    ]);
+  });
+
+  it("keeps an approval's debit report out of the subject index, and still shows it on the payment's page", async () => {
+    const ngn = aTransaction({ currency: 'NGN', baseCurrency: 'NGN' });
+    expect((await validate(stack.apiUrl, ngn)).body.status).toBe('APPROVED');
+    await eventually(async () => nonEmpty(debitsFor(String(ngn.id))), 'the NGN report');
+    const [row] = await outboxFor(String(ngn.id), 'onepipe');
+    // Stored without the index's key: validate's transaction writes no subject-index item for it.
+    expect(row).toMatchObject({ about: ngn.id, target: 'onepipe' });
+    expect(row?.subject).toBeUndefined();
+    const decision = (
+      await db.send(new GetCommand({ TableName: stack.tables.decisions, Key: { transactionId: ngn.id } }))
+    ).Item;
+    expect(decision?.deliveryIds).toEqual([row?.deliveryId]);
+    // The page finds it by the id the decision keeps, with its subject as the domain knows it.
+    const page = (await admin(`/api/cases/${ngn.id}`, ANA)).body;
+    await eventually(
+      async () => ((await admin(`/api/cases/${ngn.id}`, ANA)).body.deliveries as Json[])[0]?.status === 'DELIVERED',
+      'the report shown as delivered',
+    );
+    expect(page.deliveries).toEqual([
+      expect.objectContaining({ deliveryId: row?.deliveryId, subject: ngn.id, target: 'onepipe' }),
+    ]);
   });
 
   it('says so in the case when an approved payment is not reported (another currency)', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { withRawJson } from '../../functions/adapters/decision-items.js';
+import { unpackDecision } from '../../functions/adapters/decision-items.js';
 import type { LocalStack } from '../../local/stack.js';
 import { aNewBeneficiary, aTransaction, seedExample } from '../fixtures/transactions.js';
 import { startTestStack, testDocumentClient, validate } from './stack.js';
@@ -16,8 +16,14 @@ afterAll(async () => {
   db.destroy();
 });
 
-const stored = async (transactionId: string) =>
+/** A decision item as stored. */
+const storedItem = async (transactionId: string) =>
   (await db.send(new GetCommand({ TableName: stack.tables.decisions, Key: { transactionId } }))).Item;
+/** A decision item with what it was decided on unpacked, as the readers see it. */
+const stored = async (transactionId: string) =>
+  unpackDecision(await storedItem(transactionId)) as
+    | { facts: { beneficiary: { firstTime: boolean } }; [key: string]: unknown }
+    | undefined;
 
 const counter = async (pk: string) =>
   (await db.send(new GetCommand({ TableName: stack.tables.counters, Key: { pk } }))).Item;
@@ -41,10 +47,12 @@ describe('POST /transaction/validate', () => {
     });
     // Nothing reads the timings from storage (they are in the log and the Server-Timing header).
     expect(item?.timings).toBeUndefined();
-    // The raw payload is kept once, compressed, and comes back exactly as Toqio sent it.
-    expect(item?.rawJson).toBeUndefined();
-    expect(item?.raw).toBeInstanceOf(Uint8Array);
-    expect(JSON.parse(String(withRawJson(item)?.rawJson))).toEqual(payload);
+    // The transaction, the facts and the raw payload are stored once, packed together and
+    // compressed, and the raw payload comes back exactly as Toqio sent it.
+    const asStored = await storedItem(String(payload.id));
+    expect(asStored?.packed).toBeInstanceOf(Uint8Array);
+    for (const plain of ['rawJson', 'raw', 'transaction', 'facts']) expect(asStored?.[plain]).toBeUndefined();
+    expect(JSON.parse(String(item?.rawJson))).toEqual(payload);
     expect(item?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 

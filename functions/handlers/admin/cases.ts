@@ -70,7 +70,8 @@ export const caseOperations = (deps: AdminDeps): CaseOperations => {
     if (!item || !record) throw new CaseNotFoundError(`No case ${transactionId}`);
     const [history, deliveries, customerHistory] = await Promise.all([
       deps.cases.history(transactionId),
-      deps.deliveries.listBySubject(transactionId),
+      // The ones validate wrote are found by the ids the decision keeps (outside the subject index).
+      deps.deliveries.listAbout(transactionId, Array.isArray(item.deliveryIds) ? item.deliveryIds.map(String) : []),
       deps.cases.recentForCustomer(record.customer, 11),
     ]);
     return {
