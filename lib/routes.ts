@@ -15,6 +15,18 @@ export type Trigger =
       maxBatchingWindowSeconds: number;
     }
   | { kind: 'schedule'; everyMinutes: number }
+  | {
+      /**
+       * A table's stream (a Lambda event source mapping: from the oldest record the stream holds,
+       * batches bisected on error, failed records reported, after `retryAttempts` the batch's
+       * pointer to an SQS on-failure queue; locally local/stream-poller.ts invokes it).
+       */
+      kind: 'dynamodbStream';
+      table: TableKey;
+      batchSize: number;
+      maxBatchingWindowSeconds: number;
+      retryAttempts: number;
+    }
   | { kind: 'functionUrl' };
 
 export type TableAccess = 'read' | 'readWrite' | 'readWriteDelete' | 'append';
@@ -219,7 +231,11 @@ export const FUNCTIONS = {
       counters: 'readWrite',
       // Rule set versions: drafts, proposals, approvals, and seeding version 1 from the shipped files.
       ruleSets: 'readWrite',
+      // Backtests (started here, read back with their pages), rule statistics and shadow reports.
+      analytics: 'readWrite',
     },
+    // Starting a backtest queues the first page of each scan segment.
+    queues: { backtestPages: 'send' },
     // The shipped rule sets: version 1 of each set when the table has none yet.
     assets: ['rules'],
     servesUi: true,
@@ -243,6 +259,39 @@ export const FUNCTIONS = {
     tables: { decisions: 'readWrite', deliveries: 'readWrite', history: 'append' },
     settings: [...BASE, ...CASES, ...ONEPIPE_REPORTS],
     trigger: { kind: 'schedule', everyMinutes: 1 },
+  },
+  backtest: {
+    entry: 'functions/handlers/backtest.ts',
+    description: 'Runs backtests of rule set versions on stored decisions, one scan page per message',
+    secrets: [],
+    memoryMb: 1024,
+    // The queue's visibility timeout (6 min) is 6x this; a page (a few hundred decisions) takes about a second.
+    timeoutSeconds: 60,
+    // decisions: read only (a Scan). ruleSets: the candidate version. analytics: pages and summaries.
+    tables: { decisions: 'read', ruleSets: 'read', analytics: 'readWrite' },
+    // Each page sends its segment's next page.
+    queues: { backtestPages: 'send' },
+    settings: BASE,
+    // One page per invocation; at most 4 at once, so a backtest's reads stay a small, steady share
+    // of the decisions table's capacity and of the account's concurrency (validate has its own reserve).
+    trigger: { kind: 'sqs', queue: 'backtestPages', batchSize: 1, maxConcurrency: 4, maxBatchingWindowSeconds: 0 },
+  },
+  ruleStats: {
+    entry: 'functions/handlers/rule-stats.ts',
+    description: "Turns the decisions table's stream into rule statistics (hits, cases, shadow outcomes)",
+    secrets: [],
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    // The stream read is granted by the event source (lib/tm-proxy-stack.ts), not by a table grant.
+    tables: { analytics: 'readWrite' },
+    settings: BASE,
+    trigger: {
+      kind: 'dynamodbStream',
+      table: 'decisions',
+      batchSize: 100,
+      maxBatchingWindowSeconds: 5,
+      retryAttempts: 5,
+    },
   },
 } as const satisfies Record<string, FunctionSpec>;
 

@@ -108,7 +108,8 @@ export const TABLES = {
     indexes: [],
   },
   /**
-   * Rule analytics, one partition per subject (functions/adapters/analytics-repository.ts):
+   * Rule analytics, one partition per subject (functions/adapters/rule-stats-repository.ts: `hits#`,
+   * `cases#`, `shadow#`; functions/adapters/backtest-repository.ts: `backtest#`):
    * per-rule hit rows, case rows and shadow rows (written from the decisions table's stream by the
    * ruleStats function), and backtests with their pages (written by the backtest workers).
    */

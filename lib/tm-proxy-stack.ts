@@ -1,9 +1,10 @@
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { type FunctionUrl, FunctionUrlAuthType, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { Api } from './constructs/api.js';
 import { Data } from './constructs/data.js';
@@ -12,7 +13,7 @@ import { OutboxPipe } from './constructs/outbox-pipe.js';
 import { GUARD } from './constructs/policy-checks.js';
 import { ProjectFunction } from './constructs/project-function.js';
 import { Queues } from './constructs/queues.js';
-import { QUEUES, type QueueKey } from './queues.js';
+import { DLQ_RETENTION_SECONDS, QUEUES, type QueueKey } from './queues.js';
 import { FUNCTIONS, type FunctionName, type FunctionSpec, ROUTES, type TableAccess, type Trigger } from './routes.js';
 import { shippedRuleSetVersion } from './rule-sets.js';
 import { SECRETS, type SecretKey, type SecretSpec } from './secrets.js';
@@ -31,6 +32,8 @@ export class TmProxyStack extends Stack {
   readonly api: Api;
   readonly functions: Record<FunctionName, ProjectFunction>;
   adminUrl?: FunctionUrl;
+  /** Each stream consumer's on-failure queue, by function (alarmed in Monitoring). */
+  private readonly streamFailureQueues: Record<string, Queue> = {};
 
   constructor(scope: Construct, id: string, props: TmProxyStackProps) {
     super(scope, id, props);
@@ -89,7 +92,7 @@ export class TmProxyStack extends Stack {
       }
       if ((spec as FunctionSpec).reportsRuleSetVersion) fn.bindRuleSetVersion(SHIPPED_RULE_SET_VERSION);
       for (const key of (spec as FunctionSpec).secrets ?? []) fn.bindSecret(secrets[key], SECRETS[key].envVar);
-      const url = this.attachTrigger(fn, spec.trigger, queues, config.adminUrlAuth);
+      const url = this.attachTrigger(name, fn, spec.trigger, queues, data, config.adminUrlAuth);
       if (url) this.adminUrl = url;
       functions[name] = fn;
     }
@@ -106,6 +109,7 @@ export class TmProxyStack extends Stack {
       validate: functions.validate,
       deliver: functions.deliver,
       deliveriesDlq: queues.deadLetterQueues.deliveries,
+      streamFailureQueues: this.streamFailureQueues,
       alarmEmail: config.alarmEmail,
       // When a case starts to show at risk (PENDING_SLA_WARNING, by default the last fifth of the SLA).
       pendingWarningSeconds: Math.round(
@@ -131,9 +135,11 @@ export class TmProxyStack extends Stack {
 
   /** Connects a function to what invokes it, from its trigger in the route table. */
   private attachTrigger(
+    name: FunctionName,
     fn: ProjectFunction,
     trigger: Trigger,
     queues: Queues,
+    data: Data,
     urlAuth: StageConfig['adminUrlAuth'],
   ): FunctionUrl | undefined {
     switch (trigger.kind) {
@@ -149,6 +155,37 @@ export class TmProxyStack extends Stack {
           }),
         );
         return undefined;
+      case 'dynamodbStream': {
+        // Where a batch goes after its retries: a pointer to its records (shard, sequence numbers),
+        // kept 14 days, so a record the function could not handle is never silently dropped.
+        const failures = new Queue(this, `${fn.node.id}StreamFailuresDlq`, {
+          retentionPeriod: Duration.seconds(DLQ_RETENTION_SECONDS),
+          encryption: QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+          // Marks it a dead-letter queue (CT.SQS.PR.1): nothing consumes it but an operator.
+          redriveAllowPolicy: { redrivePermission: RedrivePermission.ALLOW_ALL },
+        });
+        this.streamFailureQueues[name] = failures;
+        Validations.of(failures).acknowledge({
+          id: 'AwsSolutions::AwsSolutions-SQS3',
+          reason:
+            "It is the dead-letter queue of the stream's event source mapping (its on-failure destination), read by operators.",
+        });
+        // No filter criteria: a filtered-out record is dropped without a trace, and telling a
+        // decision with no rows from one with rows needs list matching the filter syntax lacks.
+        fn.addEventSource(
+          new DynamoEventSource(data.tables[trigger.table], {
+            startingPosition: StartingPosition.TRIM_HORIZON,
+            batchSize: trigger.batchSize,
+            maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+            bisectBatchOnError: true,
+            retryAttempts: trigger.retryAttempts,
+            reportBatchItemFailures: true,
+            onFailure: new SqsDlq(failures),
+          }),
+        );
+        return undefined;
+      }
       case 'schedule':
         new Rule(this, `${fn.node.id}Schedule`, {
           description: `Runs ${fn.node.id} every ${trigger.everyMinutes} minute(s)`,

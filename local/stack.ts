@@ -20,7 +20,7 @@ import { seedRuleSets } from './rule-sets.js';
 import { startScheduler } from './scheduler.js';
 import { createQueues, type LocalQueue, type LocalSqs, startLocalSqs } from './sqs.js';
 import { startSqsPoller } from './sqs-poller.js';
-import { type StreamPoller, startStreamPoller } from './stream-poller.js';
+import { functionSink, type StreamPoller, startStreamPoller, startStreamReader } from './stream-poller.js';
 import { type ReceivedWebhook, toqioSink } from './toqio-sink.js';
 
 export interface LocalStackOptions {
@@ -201,6 +201,21 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
             invoke,
           });
           drainers.push(() => poller.stop());
+        } else if (trigger.kind === 'dynamodbStream') {
+          // What a Lambda event source mapping on the table's stream does in AWS.
+          const reader = startStreamReader({
+            dynamodbEndpoint,
+            table: tables[trigger.table],
+            sink: (streamArn) =>
+              functionSink({
+                name,
+                invoke: (event) => invoke(name, event),
+                batchSize: trigger.batchSize,
+                retryAttempts: trigger.retryAttempts,
+                streamArn,
+              }),
+          });
+          drainers.push(() => reader.stop());
         } else if (trigger.kind === 'schedule') {
           const scheduler = startScheduler(name, trigger.everyMinutes, invoke);
           schedulers.set(name, scheduler);

@@ -8,30 +8,152 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { isPublished, outboxMessage } from '#lib/outbox-stream.js';
 import { localDynamoClient } from './dynamodb.js';
 import { localSqsClient } from './sqs.js';
 
 interface ShardState {
   iterator?: string;
-  /** The last record handed to the queue: where to go on from when an iterator expires. */
+  /** The last record handled: where to go on from when an iterator expires or a batch partly failed. */
   lastSequence?: string;
   closed: boolean;
 }
 
 /**
- * The local stand-in for the EventBridge pipe of lib/constructs/outbox-pipe.ts: reads the
- * deliveries table's stream on DynamoDB Local, from the oldest record on (TRIM_HORIZON, as the
- * pipe starts), keeps the records the pipe's filter keeps (lib/outbox-stream.ts) and sends the
- * pipe's message for each to the deliveries queue. Like the pipe it is at-least-once: a batch
- * whose send fails is read again, never skipped. `pause()`/`resume({ dropPending })` let a test
+ * Where a shard's records go: handles them in order and answers how many, from the first, are
+ * done (the rest are read again, after the last one done); throws when none is.
+ */
+export interface StreamSink {
+  handle(records: StreamRecord[]): Promise<number>;
+  stop?(): void;
+}
+
+/**
+ * The EventBridge pipe of lib/constructs/outbox-pipe.ts: keeps the records the pipe's filter keeps
+ * (lib/outbox-stream.ts) and sends the pipe's message for each to the queue; a failed send throws,
+ * so the batch is read again, never skipped.
+ */
+export const queueSink = (options: { sqsEndpoint: string; queueUrl: string }): StreamSink & { published(): number } => {
+  const sqs = localSqsClient(options.sqsEndpoint);
+  let published = 0;
+  return {
+    async handle(records) {
+      const messages = records.filter((record) => isPublished(record)).map((record) => outboxMessage(record));
+      for (let start = 0; start < messages.length; start += 10) {
+        const batch = messages.slice(start, start + 10);
+        const result = await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: options.queueUrl,
+            Entries: batch.map((body, index) => ({ Id: String(index), MessageBody: body })),
+          }),
+        );
+        if (result.Failed?.length) throw new Error(`queue refused ${result.Failed.length} outbox messages`);
+      }
+      published += messages.length;
+      return records.length;
+    },
+    stop: () => sqs.destroy(),
+    published: () => published,
+  };
+};
+
+/** An attribute value as Lambda's JSON event carries it: binary values base64-encoded. */
+const asLambdaJson = (value: unknown): unknown => {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.map(asLambdaJson);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, asLambdaJson(inner)]));
+  }
+  return value;
+};
+
+/** A stream record in the shape Lambda's DynamoDB event source gives a function (DynamoDBStreamEvent). */
+export const lambdaStreamRecord = (record: StreamRecord, streamArn: string) => {
+  const change = record.dynamodb ?? {};
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName,
+    eventVersion: record.eventVersion ?? '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: record.awsRegion ?? 'us-east-1',
+    eventSourceARN: streamArn,
+    dynamodb: asLambdaJson({
+      ...(change.ApproximateCreationDateTime
+        ? { ApproximateCreationDateTime: Math.floor(change.ApproximateCreationDateTime.getTime() / 1000) }
+        : {}),
+      Keys: change.Keys,
+      ...(change.NewImage ? { NewImage: change.NewImage } : {}),
+      ...(change.OldImage ? { OldImage: change.OldImage } : {}),
+      SequenceNumber: change.SequenceNumber,
+      SizeBytes: change.SizeBytes,
+      StreamViewType: change.StreamViewType,
+    }),
+  } as DynamoDBStreamEvent['Records'][number];
+};
+
+/**
+ * A Lambda event source mapping on the stream: invokes the function with batches of at most
+ * `batchSize` records; a batch item failure (or a failed invocation) makes the records from the
+ * first failed one read and sent again, `retryAttempts` times; after that, as the mapping sends the
+ * batch's pointer to its on-failure queue, the failed record is logged as an error and passed.
+ */
+export const functionSink = (options: {
+  name: string;
+  invoke: (event: DynamoDBStreamEvent) => Promise<unknown>;
+  batchSize: number;
+  retryAttempts: number;
+  streamArn: () => string;
+}): StreamSink => {
+  const attempts = new Map<string, number>();
+  return {
+    async handle(records) {
+      for (let start = 0; start < records.length; start += options.batchSize) {
+        const batch = records.slice(start, start + options.batchSize);
+        let failedAt: number | undefined;
+        try {
+          const response = (await options.invoke({
+            Records: batch.map((record) => lambdaStreamRecord(record, options.streamArn())),
+          })) as DynamoDBBatchResponse | undefined;
+          const failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+          const index = batch.findIndex((record) => failed.has(record.dynamodb?.SequenceNumber ?? ''));
+          if (index >= 0) failedAt = index;
+        } catch (error) {
+          console.error(`[stream] ${options.name} failed:`, (error as Error).message);
+          failedAt = 0;
+        }
+        if (failedAt === undefined) continue;
+        const failed = batch[failedAt];
+        const sequence = failed?.dynamodb?.SequenceNumber ?? '';
+        const tried = (attempts.get(sequence) ?? 0) + 1;
+        attempts.set(sequence, tried);
+        if (tried <= options.retryAttempts) {
+          // Lambda retries a failed batch after a pause; so does this.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return start + failedAt;
+        }
+        attempts.delete(sequence);
+        console.error(
+          `[stream] ${options.name}: record ${sequence} (${JSON.stringify(failed?.dynamodb?.Keys)}) failed ${tried} times; on-failure destination`,
+        );
+        return start + failedAt + 1;
+      }
+      return records.length;
+    },
+  };
+};
+
+/**
+ * Reads a table's stream on DynamoDB Local, from the oldest record on (TRIM_HORIZON, as the pipe
+ * and the event source mappings start), and hands each shard's records, in order, to a sink: the
+ * outbox pipe's queue (`queueSink`) or a function (`functionSink`). At least once, as in AWS: a
+ * batch not handled is read again, never skipped. `pause()`/`resume({ dropPending })` let a test
  * lose the stream's records on purpose (a pipe that was down longer than the stream keeps them).
  */
-export const startStreamPoller = (options: {
+export const startStreamReader = (options: {
   dynamodbEndpoint: string;
-  sqsEndpoint: string;
   table: string;
-  queueUrl: string;
+  sink: StreamSink | ((streamArn: () => string) => StreamSink);
   /** How long to wait when no shard had a new record. */
   idleMs?: number;
 }) => {
@@ -41,14 +163,14 @@ export const startStreamPoller = (options: {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const sqs = localSqsClient(options.sqsEndpoint);
   const idleMs = options.idleMs ?? 20;
+  const sink =
+    typeof options.sink === 'function' ? options.sink(() => streamArn ?? `${options.table}/stream`) : options.sink;
   const shards = new Map<string, ShardState>();
   let running = true;
   let paused = false;
   let streamArn: string | undefined;
   let listedAt = 0;
-  let published = 0;
   let wake: (() => void) | undefined;
   let idle: Promise<void> = Promise.resolve();
   let markIdle: () => void = () => undefined;
@@ -94,22 +216,6 @@ export const startStreamPoller = (options: {
     return result.ShardIterator;
   };
 
-  /** Sends the pipe's message for each published record; throws (and so reads again) on a failed send. */
-  const publish = async (records: StreamRecord[]) => {
-    const messages = records.filter((record) => isPublished(record)).map((record) => outboxMessage(record));
-    for (let start = 0; start < messages.length; start += 10) {
-      const batch = messages.slice(start, start + 10);
-      const result = await sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: options.queueUrl,
-          Entries: batch.map((body, index) => ({ Id: String(index), MessageBody: body })),
-        }),
-      );
-      if (result.Failed?.length) throw new Error(`queue refused ${result.Failed.length} outbox messages`);
-    }
-    published += messages.length;
-  };
-
   const readShard = async (shardId: string, state: ShardState): Promise<number> => {
     state.iterator ??= await iteratorFor(shardId, state, false);
     if (!state.iterator) {
@@ -131,9 +237,14 @@ export const startStreamPoller = (options: {
       throw error;
     }
     const records = result.Records ?? [];
-    await publish(records);
-    const last = records.at(-1)?.dynamodb?.SequenceNumber;
+    const handled = await sink.handle(records);
+    const last = records[handled - 1]?.dynamodb?.SequenceNumber;
     if (last) state.lastSequence = last;
+    if (handled < records.length) {
+      // The rest is read again, from after the last record handled.
+      state.iterator = undefined;
+      return handled;
+    }
     state.iterator = result.NextShardIterator;
     if (!state.iterator) state.closed = true;
     return records.length;
@@ -187,7 +298,7 @@ export const startStreamPoller = (options: {
       await done;
       dynamo.destroy();
       streams.destroy();
-      sqs.destroy();
+      sink.stop?.();
     },
     /** Stops publishing after the batch in hand (records written meanwhile wait in the stream). */
     async pause() {
@@ -209,9 +320,24 @@ export const startStreamPoller = (options: {
       paused = false;
       wake?.();
     },
-    get published() {
-      return published;
-    },
   };
+};
+export type StreamReader = ReturnType<typeof startStreamReader>;
+
+/** The outbox pipe's local stand-in: the deliveries table's stream to the deliveries queue. */
+export const startStreamPoller = (options: {
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  table: string;
+  queueUrl: string;
+  idleMs?: number;
+}) => {
+  const sink = queueSink(options);
+  const reader = startStreamReader({ ...options, sink });
+  return Object.assign(reader, {
+    get published() {
+      return sink.published();
+    },
+  });
 };
 export type StreamPoller = ReturnType<typeof startStreamPoller>;

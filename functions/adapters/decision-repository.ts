@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { historyEntry } from '#domain/cases/transitions.js';
-import { SERVICE_DEGRADED, toAnswer, type ValidateAnswer } from '#domain/decisions/decision.js';
+import { type Decision, SERVICE_DEGRADED, toAnswer, type ValidateAnswer } from '#domain/decisions/decision.js';
 import type { DegradedAnswerMessage } from '#domain/decisions/degraded-reconciliation.js';
 import {
   type CounterWrite,
@@ -118,6 +118,55 @@ const velocityInputs = (
 });
 
 type BatchRequest = NonNullable<ConstructorParameters<typeof BatchGetCommand>[0]['RequestItems']>;
+
+/**
+ * A validate decision as the decisions table stores it: the one shape, written by saveDecision (and
+ * by the backtest bench, which seeds history exactly as validate leaves it).
+ */
+export const decisionItem = (
+  decision: Decision,
+  written: { attemptId: string; rawJson: string; deliveryIds?: readonly string[] },
+) => {
+  const { tx: _tx, ...facts } = decision.facts;
+  const now = decision.decidedAt;
+  const isCase = decision.status === 'PENDING_EXTERNAL_APPROVAL';
+  return indexedAsCase({
+    transactionId: decision.transactionId,
+    status: decision.status,
+    initialStatus: decision.status,
+    createdAt: now,
+    updatedAt: now,
+    customer: decision.transaction.customer,
+    baseAmount: decision.transaction.baseAmount,
+    currency: decision.transaction.currency,
+    reasons: decision.reasons,
+    hits: decision.evaluation.hits,
+    ruleErrors: decision.evaluation.errors,
+    ruleSetVersion: decision.evaluation.ruleSetVersion,
+    // A shadowed version's outcome on the same facts (rule statistics read it; nothing else does).
+    ...(decision.shadow ? { shadow: decision.shadow } : {}),
+    // Which validate call wrote it: a degraded answer's reconciliation acts only on its own write.
+    attemptId: written.attemptId,
+    // Only the case queue filters on rule ids.
+    ...(isCase ? { ruleIds: decision.evaluation.hits.map((hit) => hit.rule) } : {}),
+    version: 1,
+    // A pending payment opens a case for the analysts.
+    reviewStage: isCase ? 'FIRST' : 'FINAL',
+    ...(isCase ? { caseOpenedAt: now } : {}),
+    // What it was decided on (transaction, facts, raw payload), packed: read back by unpackDecision.
+    packed: packDecision({ transaction: decision.transaction, facts, rawJson: written.rawJson }),
+    // The webhooks it owes (kept out of the deliveries' subject index): the case page reads them by id.
+    ...(written.deliveryIds?.length ? { deliveryIds: [...written.deliveryIds] } : {}),
+    ...(decision.provider
+      ? {
+          provider: decision.provider,
+          providerName: decision.provider.name,
+          rulesStatus: decision.provider.rulesStatus,
+          providerStatus: decision.provider.providerStatus,
+        }
+      : {}),
+  });
+};
 
 /** Decisions and velocity counters in DynamoDB. The only code that knows their item layout. */
 export const decisionRepository = (client: DynamoDBDocumentClient, tables: DecisionTables) => {
@@ -237,46 +286,16 @@ export const decisionRepository = (client: DynamoDBDocumentClient, tables: Decis
 
     async saveDecision(input, signal) {
       const { decision } = input;
-      const { tx: _tx, ...facts } = decision.facts;
       const now = decision.decidedAt;
       const isCase = decision.status === 'PENDING_EXTERNAL_APPROVAL';
       const items: TransactItem[] = [
         {
           Put: {
             TableName: tables.decisions,
-            Item: indexedAsCase({
-              transactionId: decision.transactionId,
-              status: decision.status,
-              initialStatus: decision.status,
-              createdAt: now,
-              updatedAt: now,
-              customer: decision.transaction.customer,
-              baseAmount: decision.transaction.baseAmount,
-              currency: decision.transaction.currency,
-              reasons: decision.reasons,
-              hits: decision.evaluation.hits,
-              ruleErrors: decision.evaluation.errors,
-              ruleSetVersion: decision.evaluation.ruleSetVersion,
-              // Which validate call wrote it: a degraded answer's reconciliation acts only on its own write.
+            Item: decisionItem(decision, {
               attemptId: input.attemptId,
-              // Only the case queue filters on rule ids.
-              ...(isCase ? { ruleIds: decision.evaluation.hits.map((hit) => hit.rule) } : {}),
-              version: 1,
-              // A pending payment opens a case for the analysts.
-              reviewStage: isCase ? 'FIRST' : 'FINAL',
-              ...(isCase ? { caseOpenedAt: now } : {}),
-              // What it was decided on (transaction, facts, raw payload), packed: read back by unpackDecision.
-              packed: packDecision({ transaction: decision.transaction, facts, rawJson: input.rawJson }),
-              // The webhooks it owes (kept out of the deliveries' subject index): the case page reads them by id.
-              ...(input.deliveries.length ? { deliveryIds: input.deliveries.map((d) => d.deliveryId) } : {}),
-              ...(decision.provider
-                ? {
-                    provider: decision.provider,
-                    providerName: decision.provider.name,
-                    rulesStatus: decision.provider.rulesStatus,
-                    providerStatus: decision.provider.providerStatus,
-                  }
-                : {}),
+              rawJson: input.rawJson,
+              deliveryIds: input.deliveries.map((delivery) => delivery.deliveryId),
             }),
             ConditionExpression: 'attribute_not_exists(transactionId)',
           },

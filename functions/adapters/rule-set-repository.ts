@@ -17,6 +17,8 @@ import {
   type RuleSetName,
   type RuleSetVersion,
   RuleSetVersionSchema,
+  type ShadowRun,
+  ShadowRunSchema,
   type VersionState,
   type VersionSummary,
 } from '#domain/rules/rule-set-versions.js';
@@ -24,7 +26,8 @@ import {
 /**
  * Rule set versions in one DynamoDB table, one partition per set (`ruleSet`), sorted by `sk`:
  *
- * - `SET`: the set's pointer: `activeVersion` and `latestVersion` (the last number given out).
+ * - `SET`: the set's pointer: `activeVersion`, `latestVersion` (the last number given out) and
+ *   `shadow` (the version shadowed, when one is): what the decision functions poll, in one GetItem.
  * - `V#0000000003`: version 3 without its lists' entries (`listIndex` says how many and in how many parts).
  * - `V#0000000003#L#<list>#0000`: a list's entries as gzip-compressed JSON, cut in parts below the
  *   item size limit (400 KB): 50,000 IBANs are about 1.3 MB as JSON and a few hundred KB compressed.
@@ -45,6 +48,8 @@ const chunkKey = (version: number, list: string, part: number) =>
 const PointerSchema = z.object({
   latestVersion: z.number().int().nonnegative(),
   activeVersion: z.number().int().positive().nullable().default(null),
+  /** The version validate also evaluates, beside the active one, on every decision (absent: none). */
+  shadow: ShadowRunSchema.optional(),
 });
 export type RuleSetPointer = z.infer<typeof PointerSchema>;
 
@@ -261,6 +266,23 @@ export const ruleSetRepository = (client: DynamoDBDocumentClient, table: string)
       });
     },
 
+    /** Every rule id any version of the set holds, sorted (the version items only; lists are skipped). */
+    async ruleIds(ruleSet: RuleSetName): Promise<string[]> {
+      const items = await query({
+        KeyConditionExpression: 'ruleSet = :s AND begins_with(sk, :v)',
+        FilterExpression: 'kind = :version',
+        // `rules` is a reserved word in expressions.
+        ProjectionExpression: '#rules',
+        ExpressionAttributeNames: { '#rules': 'rules' },
+        ExpressionAttributeValues: { ':s': ruleSet, ':v': 'V#', ':version': 'version' },
+      });
+      const ids = new Set<string>();
+      for (const item of items) {
+        for (const rule of z.array(z.looseObject({ id: z.string() })).parse(item.rules)) ids.add(rule.id);
+      }
+      return [...ids].sort();
+    },
+
     /** The set's history, oldest first. */
     async history(ruleSet: RuleSetName): Promise<Record<string, unknown>[]> {
       const items = await query({
@@ -323,6 +345,61 @@ export const ruleSetRepository = (client: DynamoDBDocumentClient, table: string)
       await write(
         [stateUpdate(ruleSet, version, expected, changes), historyPut(history)],
         `version ${version} of ${ruleSet} is no longer ${expected}`,
+      );
+    },
+
+    /**
+     * Names a version the set's shadow (replacing any other), conditioned on the version still
+     * being in the state it was checked in, with its history entry: one transaction.
+     */
+    async startShadow(
+      ruleSet: RuleSetName,
+      run: ShadowRun,
+      expected: VersionState,
+      history: RuleSetHistoryEntry,
+    ): Promise<void> {
+      await write(
+        [
+          {
+            ConditionCheck: {
+              TableName: table,
+              Key: { ruleSet, sk: versionKey(run.version) },
+              ConditionExpression: '#state = :expected',
+              ExpressionAttributeNames: { '#state': 'state' },
+              ExpressionAttributeValues: { ':expected': expected },
+            },
+          },
+          {
+            Update: {
+              TableName: table,
+              Key: { ruleSet, sk: POINTER },
+              UpdateExpression: 'SET shadow = :run',
+              ConditionExpression: 'attribute_exists(sk)',
+              ExpressionAttributeValues: { ':run': run },
+            },
+          },
+          historyPut(history),
+        ],
+        `version ${run.version} of ${ruleSet} is no longer ${expected}`,
+      );
+    },
+
+    /** Stops the shadow run of a version, only while it is the one shadowed, with its history entry. */
+    async stopShadow(ruleSet: RuleSetName, version: number, history: RuleSetHistoryEntry): Promise<void> {
+      await write(
+        [
+          {
+            Update: {
+              TableName: table,
+              Key: { ruleSet, sk: POINTER },
+              UpdateExpression: 'REMOVE shadow',
+              ConditionExpression: 'shadow.version = :version',
+              ExpressionAttributeValues: { ':version': version },
+            },
+          },
+          historyPut(history),
+        ],
+        `version ${version} of ${ruleSet} is not being shadowed`,
       );
     },
 

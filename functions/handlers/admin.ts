@@ -1,25 +1,31 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { backtestPageQueue } from '#adapters/backtest-page-queue.js';
+import { backtestRepository } from '#adapters/backtest-repository.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';
 import { ruleSetRepository } from '#adapters/rule-set-repository.js';
+import { ruleStatsRepository } from '#adapters/rule-stats-repository.js';
 import { signInThrottle } from '#adapters/sign-in-throttle.js';
 import { agreementReport } from '#domain/providers/verdicts.js';
 import { ruleSetWorkflow } from '#domain/rules/rule-set-workflow.js';
 import { buildOpenApi } from '#lib/openapi.js';
 import { type AdminOperations, adminRouter } from '#shared/admin-router.js';
 import { caseWorkflow } from '#shared/case-workflow.js';
-import { builtOnFirstCall, documentClientFor, functionConfig } from '#shared/cold-start.js';
+import { builtOnFirstCall, documentClientFor, functionConfig, sqsClientFor } from '#shared/cold-start.js';
 import { configSchema } from '#shared/config.js';
 import { BadRequestError } from '#shared/errors.js';
 import { httpHandler, json } from '#shared/http.js';
 import { providerNameFor } from '#shared/provider.js';
 import { readRuleSetFile } from '#shared/rules-loader.js';
 import { staticFiles } from '#shared/static-files.js';
+import { backtestOperations } from './admin/backtests.js';
 import { caseOperations } from './admin/cases.js';
 import { deliveryOperations } from './admin/deliveries.js';
 import { type AdminDeps, adminShape } from './admin/deps.js';
 import { onepipeOperations } from './admin/onepipe.js';
 import { ruleSetOperations } from './admin/rule-sets.js';
+import { ruleStatsOperations } from './admin/rule-stats.js';
 
 export const AdminConfigSchema = configSchema(adminShape);
 
@@ -49,6 +55,8 @@ export const buildHandler = (deps: AdminDeps) => {
     ...deliveryOperations(deps),
     ...onepipeOperations(deps),
     ...ruleSetOperations(deps),
+    ...backtestOperations(deps),
+    ...ruleStatsOperations(deps),
   };
   const ui = staticFiles(deps.config.UI_DIR);
   // During a rotation each person's previous token signs in too (the configuration checks they pair up).
@@ -58,10 +66,14 @@ export const buildHandler = (deps: AdminDeps) => {
 };
 
 /**
- * The admin function's dependencies from its configuration and DynamoDB client: the one wiring, used
- * by `handler` at cold start and by tests on DynamoDB Local.
+ * The admin function's dependencies from its configuration and its DynamoDB and SQS clients: the one
+ * wiring, used by `handler` at cold start and by tests on DynamoDB Local and fauxqs.
  */
-export const adminDeps = (config: AdminDeps['config'], documentClient: DynamoDBDocumentClient): AdminDeps => {
+export const adminDeps = (
+  config: AdminDeps['config'],
+  documentClient: DynamoDBDocumentClient,
+  sqsClient: SQSClient = sqsClientFor(config),
+): AdminDeps => {
   const workflow = caseWorkflow(config, documentClient);
   const onepipe = onepipeRepository(documentClient, {
     notifications: config.NOTIFICATIONS_TABLE,
@@ -86,6 +98,12 @@ export const adminDeps = (config: AdminDeps['config'], documentClient: DynamoDBD
       store: ruleSetRepository(documentClient, config.RULE_SETS_TABLE),
       shipped: (ruleSet) => readRuleSetFile(ruleSet === 'outbound' ? config.RULES_FILE : config.INBOUND_RULES_FILE),
     }),
+    backtests: backtestRepository(documentClient, {
+      analytics: config.ANALYTICS_TABLE,
+      decisions: config.DECISIONS_TABLE,
+    }),
+    backtestPages: backtestPageQueue(sqsClient, config.BACKTEST_PAGES_QUEUE_URL),
+    ruleStats: ruleStatsRepository(documentClient, config.ANALYTICS_TABLE),
     guard: signInThrottle(documentClient, config.COUNTERS_TABLE, {
       maxFailures: config.ADMIN_SIGNIN_MAX_FAILURES,
       windowSeconds: config.ADMIN_SIGNIN_WINDOW_SECONDS,

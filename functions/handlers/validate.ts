@@ -70,9 +70,12 @@ export const buildHandler = (deps: ValidateDeps) => {
     async ({ body, raw }) => {
       logger.appendKeys({ transactionId: body.id });
       tracer.putAnnotation('transactionId', body.id);
+      const engine = await deps.rules.current();
       const outcome = await validatePayment(body, raw, {
         store: deps.decisions,
-        engine: await deps.rules.current(),
+        engine,
+        // Learnt with the active version's lookup: no read per decision.
+        shadow: deps.rules.shadow?.(),
         budgetMs: config.VALIDATE_BUDGET_MS - RECONCILE_RESERVE_MS,
         failMode: config.FAIL_MODE,
         onApproved: (decision) => deps.approvedPaymentReports(decision.transaction, new Date(decision.decidedAt)),
@@ -134,6 +137,7 @@ export const buildHandler = (deps: ValidateDeps) => {
       // `conflicts`: how often the payment was decided again because its velocity counters moved.
       const timing =
         `rules;dur=${t.rulesMs.toFixed(2)}, storage;dur=${t.storageMs.toFixed(2)}, total;dur=${t.totalMs.toFixed(2)}` +
+        (t.shadowMs === undefined ? '' : `, shadow;dur=${t.shadowMs.toFixed(3)}`) +
         (outcome.conflicts ? `, conflicts;desc="${outcome.conflicts}"` : '');
       return json(200, outcome.answer, { 'server-timing': timing });
     },

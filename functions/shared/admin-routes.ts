@@ -2,7 +2,10 @@ import type * as z from 'zod';
 import { CaseQuerySchema } from '#domain/cases/queries.js';
 import { DecisionRequestSchema, NoteRequestSchema } from '#domain/cases/transitions.js';
 import { accountMappingSchema } from '#domain/onepipe/save-transaction.js';
+import { BacktestRequestSchema } from '#domain/rules/backtest.js';
+import { RulePerformanceQuerySchema } from '#domain/rules/rule-performance.js';
 import { RejectRequestSchema, RuleCheckRequestSchema, RuleSetBodySchema } from '#domain/rules/rule-set-versions.js';
+import { ShadowReportQuerySchema } from '#domain/rules/rule-stats.js';
 import { RuleTestRequestSchema } from '#domain/rules/rule-test.js';
 import { ListDeliveriesQuery, RetryDeadBody } from '#domain/webhooks/delivery.js';
 
@@ -244,6 +247,64 @@ export const ADMIN_ROUTES = [
     summary:
       'What rules (given in the body, a stored version, or the active one) would do to one payment (given, or a stored decision by transactionId): outcome, hits and facts; nothing is stored',
     body: RuleTestRequestSchema,
+  },
+  {
+    method: 'POST',
+    path: '/api/rule-sets/{set}/versions/{version}/backtests',
+    role: 'analyst',
+    operation: 'startBacktest',
+    summary:
+      'What a version (in any state) would have done on the stored decisions of a window [from, to): runs in the background; outbound only (400 for inbound)',
+    body: BacktestRequestSchema,
+    answers: { 202: 'Started: { backtestId }' },
+  },
+  {
+    method: 'GET',
+    path: '/api/rule-sets/{set}/backtests',
+    role: 'analyst',
+    operation: 'listBacktests',
+    summary: "A set's backtests, newest first (the latest 100): parameters, status and progress",
+  },
+  {
+    method: 'GET',
+    path: '/api/backtests/{backtestId}',
+    role: 'analyst',
+    operation: 'getBacktest',
+    summary:
+      'A backtest: parameters, status (RUNNING, DONE, FAILED), progress and result (recorded and candidate outcomes, agreement with analysts, flips, per-rule figures)',
+  },
+  {
+    method: 'POST',
+    path: '/api/rule-sets/{set}/versions/{version}/shadow',
+    role: 'supervisor',
+    operation: 'startRuleSetShadow',
+    summary:
+      'Shadow a version (outbound only; not the ACTIVE or a REJECTED one): validate also evaluates it on every decision, on the same facts, and stores its outcome on the decision (never answered, never a case); replaces the set’s previous shadow',
+  },
+  {
+    method: 'DELETE',
+    path: '/api/rule-sets/{set}/versions/{version}/shadow',
+    role: 'supervisor',
+    operation: 'stopRuleSetShadow',
+    summary: 'Stop shadowing a version (409 when it is not the one shadowed)',
+  },
+  {
+    method: 'GET',
+    path: '/api/rule-sets/{set}/versions/{version}/shadow-report',
+    role: 'analyst',
+    operation: 'ruleSetShadowReport',
+    summary:
+      'How the shadowed version’s outcomes compare with the live rules’ since a time (default: when its shadow run started): agreed, disagreed, and the disagreements (at most 1,000)',
+    query: ShadowReportQuerySchema,
+  },
+  {
+    method: 'GET',
+    path: '/api/rules/performance',
+    role: 'analyst',
+    operation: 'rulePerformance',
+    summary:
+      'Per rule over a window (default the last 30 UTC days): hits, cases opened, analysts’ approvals and rejections, precision, median time to an analyst’s decision, hits per day and per UTC day; and the case queue per day',
+    query: RulePerformanceQuerySchema,
   },
 ] as const satisfies readonly AdminRouteSpec[];
 export type AdminOperation = (typeof ADMIN_ROUTES)[number]['operation'];

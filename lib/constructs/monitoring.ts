@@ -28,6 +28,8 @@ export interface MonitoringProps {
   /** Alarm when the oldest pending case is this old (seconds): before the SLA closes it. */
   pendingWarningSeconds: number;
   deliveriesDlq: IQueue;
+  /** The on-failure queues of stream consumers (ruleStats): a batch there was not turned into rows. */
+  streamFailureQueues?: Record<string, IQueue>;
   /** Who is told when an alarm fires (optional; subscribe others to the topic later). */
   alarmEmail?: string | undefined;
 }
@@ -77,6 +79,14 @@ export class Monitoring extends Construct {
       1,
       'A webhook we owe a partner is in the dead-letter queue: look at GET /api/deliveries?status=DEAD and retry it.',
     );
+    for (const [name, queue] of Object.entries(props.streamFailureQueues ?? {})) {
+      alarm(
+        `${name[0]?.toUpperCase()}${name.slice(1)}StreamFailures`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        1,
+        `${name} could not handle a batch of its stream after its retries: the message names the shard and sequence numbers; fix the cause and run its backfill (README, Deploying).`,
+      );
+    }
     for (const target of DELIVERY_TARGETS) {
       alarm(
         `DeadDeliveries${target[0]?.toUpperCase()}${target.slice(1)}`,

@@ -204,6 +204,21 @@ describe('the bundled functions, each in its own process with its template envir
     expect(stored.attempts).toHaveLength(1);
   });
 
+  it('backtests the active version on what this run stored (admin, backtest from its queue)', async () => {
+    const window = { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date().toISOString() };
+    const started = await admin('/api/rule-sets/outbound/versions/1/backtests', ANA, { method: 'POST', body: window });
+    expect(started.status).toBe(202);
+    const done = await eventually(async () => {
+      const view = (await admin(`/api/backtests/${started.body.backtestId}`, ANA)).body;
+      return view.status === 'RUNNING' ? undefined : view;
+    }, 'the backtest to finish');
+    // The version that decided them, on the same facts: the same answers.
+    expect(done).toMatchObject({ status: 'DONE', skipped: 0, result: { flipCount: 0, flips: [] } });
+    expect(done.processed).toBeGreaterThanOrEqual(3);
+    const listed = (await admin('/api/rule-sets/outbound/backtests', ANA)).body.backtests;
+    expect(listed.map((backtest: Json) => backtest.backtestId)).toContain(started.body.backtestId);
+  });
+
   it('closes the case past its SLA as SLA_EXPIRED (expireCases) and tells Toqio', async () => {
     await eventually(
       async () => Date.now() > expiringOpenedAt + (PENDING_SLA_SECONDS + 1) * 1000,
@@ -269,7 +284,17 @@ describe("every AWS call checked against the calling function's IAM policy in th
       .map(({ call, decision }) => `${call.function}: ${call.action} on ${call.resource} (${decision.effect})`);
     expect([...new Set(denied)]).toEqual([]);
     // Each function made calls of its own: the check is not run on nothing.
-    for (const name of ['validate', 'admin', 'deliver', 'sweeper', 'expireCases', 'onepipeNotifications', 'health']) {
+    for (const name of [
+      'validate',
+      'admin',
+      'deliver',
+      'sweeper',
+      'expireCases',
+      'onepipeNotifications',
+      'health',
+      'backtest',
+      'ruleStats',
+    ]) {
       expect({ name, calls: calls.filter((call) => call.function === name).length > 0 }).toEqual({
         name,
         calls: true,

@@ -4,16 +4,19 @@ import { DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
 import { createDocumentClient, createSqsClient } from '#adapters/aws-clients.js';
+import { ruleStatsRepository } from '#adapters/rule-stats-repository.js';
 import { fixedRules, type RuleSource } from '#domain/rules/active-rules.js';
 import * as admin from '#handlers/admin.js';
+import * as ruleStats from '#handlers/rule-stats.js';
 import * as validate from '#handlers/validate.js';
 import { QUEUES, type QueueKey } from '#lib/queues.js';
+import { FUNCTIONS } from '#lib/routes.js';
 import { TABLES, type TableKey } from '#lib/tables.js';
 import { parseConfigWith } from '#shared/config.js';
 import { loadRulesEngine } from '#shared/rules-loader.js';
 import { createTables } from '../../local/dynamodb.js';
 import { createQueues, type LocalQueue } from '../../local/sqs.js';
-import { startStreamPoller } from '../../local/stream-poller.js';
+import { functionSink, startStreamPoller, startStreamReader } from '../../local/stream-poller.js';
 import { httpApiEvent, lambdaContext } from '../fixtures/events.js';
 
 /**
@@ -22,9 +25,10 @@ import { httpApiEvent, lambdaContext } from '../fixtures/events.js';
  * handler from. Nothing here touches a function's environment: each test parses the function's
  * own configuration schema from the variables it passes (`configOf`). With `outboxStream`, new
  * delivery records reach the deliveries queue through the table's stream, as the stack's pipe
- * sends them (local/stream-poller.ts).
+ * sends them (local/stream-poller.ts). With `ruleStatsStream`, the ruleStats function (built on these
+ * tables) is invoked with the decisions table's stream records, as its event source mapping does.
  */
-export const handlerResources = async (options: { outboxStream?: boolean } = {}) => {
+export const handlerResources = async (options: { outboxStream?: boolean; ruleStatsStream?: boolean } = {}) => {
   const dynamodbEndpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   const sqsEndpoint = process.env.TEST_SQS_ENDPOINT;
   if (!dynamodbEndpoint || !sqsEndpoint) throw new Error('run through jest: the global setup starts the services');
@@ -43,6 +47,22 @@ export const handlerResources = async (options: { outboxStream?: boolean } = {})
   const sqsClient = createSqsClient({ region: 'us-east-1', sqsEndpoint });
   const outboxStream = options.outboxStream
     ? startStreamPoller({ dynamodbEndpoint, sqsEndpoint, table: tables.deliveries, queueUrl: queues.deliveries.url })
+    : undefined;
+  const ruleStatsHandler = ruleStats.buildHandler({ stats: ruleStatsRepository(documentClient, tables.analytics) });
+  const trigger = FUNCTIONS.ruleStats.trigger;
+  const ruleStatsStream = options.ruleStatsStream
+    ? startStreamReader({
+        dynamodbEndpoint,
+        table: tables.decisions,
+        sink: (streamArn) =>
+          functionSink({
+            name: 'ruleStats',
+            invoke: (event) => ruleStatsHandler(event, lambdaContext('ruleStats')),
+            batchSize: trigger.batchSize,
+            retryAttempts: trigger.retryAttempts,
+            streamArn,
+          }),
+      })
     : undefined;
 
   /** The table and queue variables of these resources, as the stack's bind helpers would set them. */
@@ -98,6 +118,7 @@ export const handlerResources = async (options: { outboxStream?: boolean } = {})
 
     async destroy() {
       await outboxStream?.stop();
+      await ruleStatsStream?.stop();
       for (const queue of Object.values(queues)) {
         for (const url of [queue.url, queue.dlqUrl]) {
           await sqsClient.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
@@ -147,11 +168,20 @@ export const validateFunction = async (resources: HandlerResources, rules?: Rule
 export const adminFunction = (resources: HandlerResources, variables: Record<string, string>) => {
   const config = resources.configOf(admin.AdminConfigSchema, variables);
   const handler = admin.buildHandler(admin.adminDeps(config, resources.documentClient));
-  return (method: string, path: string, headers: Record<string, string> = {}, body?: unknown, sourceIp = '127.0.0.1') =>
-    handler(
+  return (
+    method: string,
+    target: string,
+    headers: Record<string, string> = {},
+    body?: unknown,
+    sourceIp = '127.0.0.1',
+  ) => {
+    // A query string in the target becomes the event's query, as the Function URL splits it.
+    const [path = target, query] = target.split('?', 2);
+    return handler(
       httpApiEvent({
         method,
         path,
+        ...(query === undefined ? {} : { query }),
         routeKey: '$default',
         sourceIp,
         headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -159,6 +189,7 @@ export const adminFunction = (resources: HandlerResources, variables: Record<str
       }),
       lambdaContext('admin'),
     );
+  };
 };
 
 /** A JSON HTTP answer as a test reads it. */

@@ -265,6 +265,34 @@ describe('TmProxyStack', () => {
     });
   });
 
+  it("feeds ruleStats from the decisions table's stream: oldest first, bisected, failures reported, then to its own DLQ", () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^RuleStatsFunction') },
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataDecisions'), 'StreamArn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RuleStatsFunctionStreamFailuresDlq'), 'Arn'] },
+        },
+      },
+    });
+    const actions = actionsOf('RuleStatsFunction');
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:PutItem',
+        'sqs:SendMessage',
+      ]),
+    );
+    // Its table access is the analytics table's rows: no delete, no transaction, no other table's writes.
+    expect(actions.filter((action) => /Delete|TransactWrite|BatchWrite/.test(action))).toEqual([]);
+    expect(actionsOf('ValidateFunction').some((action) => action === 'dynamodb:GetRecords')).toBe(false);
+  });
+
   it('lets only the deliver function consume the queue and move messages to the DLQ; validate may only send', () => {
     const deliver = actionsOf('DeliverFunction');
     expect(deliver).toEqual(expect.arrayContaining(['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']));
@@ -287,12 +315,15 @@ describe('TmProxyStack', () => {
     ]);
   });
 
-  it('alarms on DLQ depth, dead deliveries per target, API 5xx, validate p99 and deliver errors', () => {
+  it('alarms on DLQ depth (deliveries, and batches ruleStats gave up on), dead deliveries per target, API 5xx, validate p99 and deliver errors', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     const byMetric = alarms.map(
       (alarm) => `${alarm.Properties.MetricName}:${JSON.stringify(alarm.Properties.Dimensions ?? [])}`,
     );
-    expect(byMetric.filter((entry) => entry.startsWith('ApproximateNumberOfMessagesVisible'))).toHaveLength(1);
+    expect(byMetric.filter((entry) => entry.startsWith('ApproximateNumberOfMessagesVisible'))).toEqual([
+      expect.stringContaining('DeliveriesDlq'),
+      expect.stringContaining('RuleStatsFunctionStreamFailuresDlq'),
+    ]);
     expect(byMetric.filter((entry) => entry.startsWith('webhook_dead'))).toEqual([
       expect.stringContaining('toqio'),
       expect.stringContaining('onepipe'),
@@ -363,7 +394,9 @@ describe('TmProxyStack', () => {
 
     it('lets no other function write to it', () => {
       for (const name of names.filter((fn) => !appenders.includes(fn))) {
-        expect({ name, allowed: historyActions(name, 'Allow').filter((action) => !READ.includes(action)) }).toEqual({
+        // dynamodb:ListStreams (a stream consumer's) has no resource-level permissions: it is granted on `*`.
+        const reads = [...READ, 'dynamodb:ListStreams'];
+        expect({ name, allowed: historyActions(name, 'Allow').filter((action) => !reads.includes(action)) }).toEqual({
           name,
           allowed: [],
         });

@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as z from 'zod';
 import { AdminConfigSchema } from '../../functions/handlers/admin.js';
+import { BacktestConfigSchema } from '../../functions/handlers/backtest.js';
 import { DeliverConfigSchema } from '../../functions/handlers/deliver.js';
 import { ExpireCasesConfigSchema } from '../../functions/handlers/expire-cases.js';
 import { HealthConfigSchema } from '../../functions/handlers/health.js';
@@ -9,6 +10,7 @@ import { OnepipeNotificationsConfigSchema } from '../../functions/handlers/onepi
 import { ProviderRecheckConfigSchema } from '../../functions/handlers/provider-recheck.js';
 import { ProviderWebhookConfigSchema } from '../../functions/handlers/provider-webhook.js';
 import { ReconcileDegradedConfigSchema } from '../../functions/handlers/reconcile-degraded.js';
+import { RuleStatsConfigSchema } from '../../functions/handlers/rule-stats.js';
 import { SweeperConfigSchema } from '../../functions/handlers/sweeper.js';
 import { ValidateConfigSchema } from '../../functions/handlers/validate.js';
 import { parseConfigWith } from '../../functions/shared/config.js';
@@ -78,8 +80,10 @@ const schemas: Record<FunctionName, z.ZodObject> = {
   health: HealthConfigSchema,
   deliver: DeliverConfigSchema,
   sweeper: SweeperConfigSchema,
+  ruleStats: RuleStatsConfigSchema,
   admin: AdminConfigSchema,
   expireCases: ExpireCasesConfigSchema,
+  backtest: BacktestConfigSchema,
 };
 
 /** The environment variables of a function in the synthesised template. */

@@ -8,6 +8,8 @@ const valid = {
   NOTIFICATIONS_TABLE: 'notifications',
   MAPPINGS_TABLE: 'mappings',
   RULE_SETS_TABLE: 'rule-sets',
+  ANALYTICS_TABLE: 'analytics',
+  BACKTEST_PAGES_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/backtest-pages',
   DELIVERIES_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries',
   DELIVERIES_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries-dlq',
   PROVIDER_CHECKS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/provider-checks',

@@ -237,4 +237,50 @@ describe('activeRules', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(errors).toHaveLength(1);
   });
+  it('learns the shadowed version with the pointer, compiled once, and leaves out one that is active or will not load', async () => {
+    let pointer: { activeVersion: number; shadow?: { version: number } } = { activeVersion: 1, shadow: { version: 2 } };
+    let now = 0;
+    const reads: number[] = [];
+    const errors: unknown[] = [];
+    const rules = activeRules({
+      ruleSet: 'outbound',
+      pointer: async () => pointer,
+      version: async (n) => {
+        reads.push(n);
+        if (n === 3) return undefined;
+        return {
+          ruleSet: 'outbound',
+          version: n,
+          description: 'd',
+          rules: checkRuleSetBody({ description: 'ddd', rules: [rule(`r${n}`, 'true')] }).rules,
+          lists: {},
+        } as never;
+      },
+      shipped: async () => {
+        throw new Error('unused');
+      },
+      refreshMs: 1000,
+      maxWaitMs: 10_000,
+      clock: () => now,
+      onRefreshError: (error) => errors.push(error),
+    });
+    expect((await rules.current()).version).toBe('outbound@1');
+    expect(rules.shadow()?.version).toBe(2);
+    expect(rules.shadow()?.engine.version).toBe('outbound@2');
+    now = 1000;
+    await rules.current();
+    // Not read again while the pointer names the same shadow.
+    expect(reads).toEqual([2, 1]);
+    // A shadow that cannot be loaded is left out and reported; the live rules go on.
+    pointer = { activeVersion: 1, shadow: { version: 3 } };
+    now = 2000;
+    expect((await rules.current()).version).toBe('outbound@1');
+    expect(rules.shadow()).toBeUndefined();
+    expect(errors).toHaveLength(1);
+    // Once approved, the shadowed version is the active one: no shadow.
+    pointer = { activeVersion: 2, shadow: { version: 2 } };
+    now = 3000;
+    expect((await rules.current()).version).toBe('outbound@2');
+    expect(rules.shadow()).toBeUndefined();
+  });
 });

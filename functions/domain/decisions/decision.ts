@@ -1,5 +1,6 @@
 import type { ProviderMode, ProviderOutcome } from '../providers/verdicts.js';
 import type { DecisionStatus, Evaluation, Facts, RulesEngine } from '../rules/engine.js';
+import type { ShadowOutcome } from '../rules/rule-stats.js';
 import type { NormalisedTransaction } from './transaction.js';
 
 /** A reason as Toqio and the analysts read it. */
@@ -28,6 +29,8 @@ export interface Decision {
   facts: Facts;
   transaction: NormalisedTransaction;
   decidedAt: string;
+  /** The shadowed version's outcome on the same facts: stored, never answered, never a case. */
+  shadow?: ShadowOutcome;
 }
 
 /** What Toqio gets back from `POST /transaction/validate`. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type HistoryEntry, historyEntry } from '../cases/transitions.js';
 import { combine, type ProviderMode, type ProviderOutcome, type ProviderStatus } from '../providers/verdicts.js';
+import type { ShadowEngine } from '../rules/active-rules.js';
 import type { DecisionStatus, RulesEngine } from '../rules/engine.js';
 import { type Delivery, heldUntil } from '../webhooks/delivery.js';
 import { buildFacts, type Decision, decidePayment, degradedAnswer, toAnswer, type ValidateAnswer } from './decision.js';
@@ -119,6 +120,8 @@ export interface Timings {
   rulesMs: number;
   storageMs: number;
   totalMs: number;
+  /** The shadowed version's evaluation (in memory, on the same facts), when one is shadowed. */
+  shadowMs?: number;
 }
 
 export interface ValidateOutcome {
@@ -158,6 +161,8 @@ export interface DegradedReconciliation {
 export interface ValidateDeps {
   store: DecisionStore;
   engine: RulesEngine;
+  /** A version evaluated beside `engine` on the same facts; its outcome is stored on the decision only. */
+  shadow?: ShadowEngine | undefined;
   /** Storage must answer within this; a degraded answer (and its reconciliation) follows otherwise. */
   budgetMs: number;
   newAttemptId?: () => string;
@@ -244,6 +249,7 @@ export const validatePayment = async (
   const attemptId = deps.newAttemptId?.() ?? randomUUID();
   let storageMs = 0;
   let rulesMs = 0;
+  let shadowMs: number | undefined;
   const timed = async <T>(run: (signal: AbortSignal) => Promise<T>) => {
     const before = clock();
     try {
@@ -252,7 +258,12 @@ export const validatePayment = async (
       storageMs += clock() - before;
     }
   };
-  const timings = (): Timings => ({ rulesMs, storageMs, totalMs: clock() - started });
+  const timings = (): Timings => ({
+    rulesMs,
+    storageMs,
+    totalMs: clock() - started,
+    ...(shadowMs === undefined ? {} : { shadowMs }),
+  });
 
   const normalised = normaliseTransaction(transaction);
   const provider = deps.provider;
@@ -348,6 +359,19 @@ export const validatePayment = async (
         now: new Date(),
       });
       rulesMs += clock() - rulesStarted;
+      if (deps.shadow) {
+        const shadowStarted = clock();
+        const evaluation = deps.shadow.engine.evaluate(decision.facts);
+        decision = {
+          ...decision,
+          shadow: {
+            version: deps.shadow.version,
+            outcome: evaluation.status,
+            hits: evaluation.hits.map((hit) => hit.rule),
+          },
+        };
+        shadowMs = (shadowMs ?? 0) + clock() - shadowStarted;
+      }
       if (provider && screening) decision = withProvider(decision, await screening, provider);
 
       // Velocity measures money that may move: a rejected payment (or a refund) changes no counter.

@@ -1,9 +1,20 @@
 import type { RulesEngine } from './engine.js';
 import { compileVersion, type RuleSetName, type RuleSetVersion } from './rule-set-versions.js';
 
+/** A version evaluated beside the active one on every decision, compiled (see ShadowRun). */
+export interface ShadowEngine {
+  version: number;
+  engine: RulesEngine;
+}
+
 /** Where a decision function gets the rules to decide with, each time it decides. */
 export interface RuleSource {
   current(): Promise<RulesEngine>;
+  /**
+   * The shadowed version as of the last lookup of the pointer (no read of its own): call after
+   * `current()`. Undefined when none is shadowed, or when it is the active one.
+   */
+  shadow?(): ShadowEngine | undefined;
 }
 
 /** Always the same rules: tests and tools that give a function a rule set file. */
@@ -11,8 +22,8 @@ export const fixedRules = (engine: RulesEngine): RuleSource => ({ current: async
 
 export interface ActiveRulesDeps {
   ruleSet: RuleSetName;
-  /** The set's pointer (one GetItem): which version is ACTIVE; undefined before version 1 is seeded. */
-  pointer: () => Promise<{ activeVersion: number | null } | undefined>;
+  /** The set's pointer (one GetItem): which version is ACTIVE, which is shadowed; undefined before version 1 is seeded. */
+  pointer: () => Promise<{ activeVersion: number | null; shadow?: { version: number } | undefined } | undefined>;
   version: (version: number) => Promise<RuleSetVersion | undefined>;
   /** The shipped file, compiled: what decides until the admin function or the local stack seeds version 1. */
   shipped: () => Promise<RulesEngine>;
@@ -34,16 +45,41 @@ export interface ActiveRulesDeps {
  * small read per interval and none per decision; a new version is read and compiled only when
  * the pointer moved. A failed lookup keeps the rules in hand and tries again after `refreshMs`;
  * a failed first load fails the call (no decision is made with rules that may be out of date).
+ * The same pointer names the shadowed version, if any (`shadow()`), compiled once per version.
  */
-export const activeRules = (deps: ActiveRulesDeps): RuleSource & { refresh(): Promise<RulesEngine> } => {
+export const activeRules = (
+  deps: ActiveRulesDeps,
+): RuleSource & { refresh(): Promise<RulesEngine>; shadow(): ShadowEngine | undefined } => {
   const clock = deps.clock ?? Date.now;
   let cached: { engine: RulesEngine; version: number | null; checkedAt: number } | undefined;
+  let shadow: ShadowEngine | undefined;
   let refreshing: Promise<RulesEngine> | undefined;
+
+  /**
+   * The shadowed version, compiled once. One that cannot be read or compiled is left out (and
+   * reported): a shadow never stands in the way of a live decision.
+   */
+  const loadShadow = async (wanted: number | undefined, active: number | null) => {
+    if (wanted === undefined || wanted === active) {
+      shadow = undefined;
+      return;
+    }
+    if (shadow?.version === wanted) return;
+    try {
+      const version = await deps.version(wanted);
+      if (!version) throw new Error(`rule set ${deps.ruleSet}: the shadowed version ${wanted} is not stored`);
+      shadow = { version: wanted, engine: compileVersion(version) };
+    } catch (error) {
+      shadow = undefined;
+      deps.onRefreshError?.(error);
+    }
+  };
 
   const load = async (): Promise<RulesEngine> => {
     const checkedAt = clock();
     const pointer = await deps.pointer();
     const active = pointer?.activeVersion ?? null;
+    await loadShadow(pointer?.shadow?.version, active);
     if (cached && cached.version === active) {
       cached = { ...cached, checkedAt };
       return cached.engine;
@@ -76,6 +112,7 @@ export const activeRules = (deps: ActiveRulesDeps): RuleSource & { refresh(): Pr
 
   return {
     refresh,
+    shadow: () => shadow,
     async current() {
       if (!cached) return refresh();
       const age = clock() - cached.checkedAt;

@@ -73,7 +73,42 @@ export type RuleSetVersion = z.infer<typeof RuleSetVersionSchema>;
 /** A version without its rules and lists: what a listing of versions shows. */
 export type VersionSummary = Omit<RuleSetVersion, 'rules' | 'lists'>;
 
-export type HistoryAction = 'SEEDED' | 'CREATED' | 'PROPOSED' | 'APPROVED' | 'REJECTED';
+export type HistoryAction =
+  | 'SEEDED'
+  | 'CREATED'
+  | 'PROPOSED'
+  | 'APPROVED'
+  | 'REJECTED'
+  | 'SHADOW_STARTED'
+  | 'SHADOW_STOPPED';
+
+/**
+ * A shadow run: a version of the outbound set that validate evaluates on every decision beside the
+ * active one, on the same facts, storing its outcome on the decision; never answered, never a case.
+ */
+export const ShadowRunSchema = z.object({
+  version: z.number().int().positive(),
+  startedAt: z.string(),
+  startedBy: z.string(),
+});
+export type ShadowRun = z.infer<typeof ShadowRunSchema>;
+
+/** Only validate runs shadows: OnePipe's credits (inbound) are decided elsewhere. */
+export const SHADOW_RULE_SET = 'outbound';
+
+/** Shadowing a version: the outbound set only, any version but the active one or a rejected one. */
+export const checkShadowable = (version: VersionSummary) => {
+  if (version.ruleSet !== SHADOW_RULE_SET) {
+    throw new ShadowNotSupportedError(
+      `Shadow runs are for the outbound rule set only: validate evaluates the shadow beside its decision, and ${version.ruleSet} payments are not decided by validate`,
+    );
+  }
+  if (version.state === 'ACTIVE' || version.state === 'REJECTED') {
+    throw new RuleSetConflictError(
+      `${ruleSetLabel(version.ruleSet, version.version)} is ${version.state}: only a version that is not ACTIVE or REJECTED can be shadowed`,
+    );
+  }
+};
 
 /** One append-only history entry of a rule set. */
 export interface RuleSetHistoryEntry {
@@ -100,6 +135,11 @@ export class InvalidRuleSetError extends DomainError {
   }
 }
 export class RuleSetNotFoundError extends NotFoundError {}
+/** A shadow run asked of a set that cannot have one (inbound): a 400 saying why. */
+export class ShadowNotSupportedError extends DomainError {
+  readonly kind = 'bad-request';
+  override name = 'ShadowNotSupportedError';
+}
 export class RuleSetConflictError extends ConflictError {}
 export class RuleSetForbiddenError extends ForbiddenError {}
 

@@ -2,6 +2,7 @@ import { RuleSetSchema } from './engine.js';
 import {
   checkRollbackSource,
   checkRuleSetBody,
+  checkShadowable,
   compileVersion,
   diffVersions,
   historyEntry,
@@ -13,6 +14,7 @@ import {
   type RuleSetName,
   RuleSetNotFoundError,
   type RuleSetVersion,
+  type ShadowRun,
   type VersionState,
   type VersionSummary,
 } from './rule-set-versions.js';
@@ -22,7 +24,7 @@ export interface RuleSetStore {
   pointer(
     ruleSet: RuleSetName,
     consistent?: boolean,
-  ): Promise<{ latestVersion: number; activeVersion: number | null } | undefined>;
+  ): Promise<{ latestVersion: number; activeVersion: number | null; shadow?: ShadowRun | undefined } | undefined>;
   seed(version: RuleSetVersion, history: RuleSetHistoryEntry): Promise<boolean>;
   version(ruleSet: RuleSetName, version: number): Promise<RuleSetVersion | undefined>;
   versions(ruleSet: RuleSetName): Promise<VersionSummary[]>;
@@ -42,6 +44,15 @@ export interface RuleSetStore {
     changes: Record<string, unknown>,
     history: RuleSetHistoryEntry,
   ): Promise<void>;
+  startShadow(
+    ruleSet: RuleSetName,
+    run: ShadowRun,
+    expected: VersionState,
+    history: RuleSetHistoryEntry,
+  ): Promise<void>;
+  stopShadow(ruleSet: RuleSetName, version: number, history: RuleSetHistoryEntry): Promise<void>;
+  /** Every rule id of every stored version, sorted. */
+  ruleIds(ruleSet: RuleSetName): Promise<string[]>;
 }
 
 export interface RuleSetWorkflowDeps {
@@ -225,6 +236,76 @@ export const ruleSetWorkflow = (deps: RuleSetWorkflowDeps) => {
         changes,
         entry(ruleSet, { actor, action: 'REJECTED', version, ...(base ? { base } : {}), at: at.toISOString(), reason }),
       );
+    },
+
+    /**
+     * Starts shadowing a version (outbound only; not the ACTIVE or a REJECTED one), replacing the
+     * set's shadow if another version had it: validate learns it within RULES_REFRESH_SECONDS.
+     */
+    async startShadow(ruleSet: RuleSetName, number: number, actor: string) {
+      const base = await active(ruleSet);
+      const version = await load(ruleSet, number);
+      checkShadowable(version);
+      // It must compile: validate would otherwise only log that it cannot run it.
+      compileVersion(version);
+      const pointer = await store.pointer(ruleSet, true);
+      const replaced = pointer?.shadow && pointer.shadow.version !== number ? pointer.shadow.version : undefined;
+      const at = now().toISOString();
+      const run: ShadowRun = { version: number, startedAt: at, startedBy: actor };
+      await store.startShadow(
+        ruleSet,
+        run,
+        version.state,
+        entry(ruleSet, {
+          actor,
+          action: 'SHADOW_STARTED',
+          version,
+          ...(base ? { base } : {}),
+          at,
+          ...(replaced ? { reason: `replaces the shadow run of version ${replaced}` } : {}),
+        }),
+      );
+      return run;
+    },
+
+    /** Stops the shadow run of a version (409 when it is not the one shadowed). */
+    async stopShadow(ruleSet: RuleSetName, number: number, actor: string) {
+      const base = await active(ruleSet);
+      const version = await load(ruleSet, number);
+      await store.stopShadow(
+        ruleSet,
+        number,
+        entry(ruleSet, {
+          actor,
+          action: 'SHADOW_STOPPED',
+          version,
+          ...(base ? { base } : {}),
+          at: now().toISOString(),
+        }),
+      );
+    },
+
+    /**
+     * Whether a version is shadowed now, and since when it was last (its latest SHADOW_STARTED
+     * entry; its creation when it never was): where a shadow report starts by default.
+     */
+    async shadowState(ruleSet: RuleSetName, number: number) {
+      const version = await load(ruleSet, number);
+      const pointer = await ensureSeeded(ruleSet, deps);
+      // An approved shadow is the active version: validate no longer evaluates it as a shadow.
+      const running = pointer.shadow?.version === number && version.state !== 'ACTIVE' ? pointer.shadow : undefined;
+      const started = (await store.history(ruleSet))
+        .filter((item) => item.action === 'SHADOW_STARTED' && item.version === number)
+        .map((item) => String(item.at))
+        .sort()
+        .at(-1);
+      return { running: running !== undefined, startedAt: running?.startedAt ?? started ?? version.createdAt };
+    },
+
+    /** Every rule id any stored version of the set has held (the performance figures list them all). */
+    async ruleIds(ruleSet: RuleSetName) {
+      await ensureSeeded(ruleSet, deps);
+      return store.ruleIds(ruleSet);
     },
 
     /** Rolling back: a new PROPOSED version copying a retired one, approved like any proposal. */

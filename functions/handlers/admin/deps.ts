@@ -1,6 +1,9 @@
+import type { backtestPageQueue } from '#adapters/backtest-page-queue.js';
+import type { backtestRepository } from '#adapters/backtest-repository.js';
 import type { caseRepository } from '#adapters/case-repository.js';
 import type { deliveryRepository } from '#adapters/delivery-repository.js';
 import type { onepipeRepository } from '#adapters/onepipe-repository.js';
+import type { RuleStatsRepository } from '#adapters/rule-stats-repository.js';
 import type { signInThrottle } from '#adapters/sign-in-throttle.js';
 import type { NotificationDeps } from '#domain/onepipe/notifications.js';
 import type { ruleSetWorkflow } from '#domain/rules/rule-set-workflow.js';
@@ -12,13 +15,25 @@ import {
   onepipeInboundConfig,
   outboundRulesConfig,
   providerIdentityConfig,
+  queuesConfig,
   tablesConfig,
 } from '#shared/config.js';
 
 /** The admin function's variables: sign-in, the UI, cases, deliveries, OnePipe mappings, the provider report. */
 export const adminShape = {
   ...caseWorkflowConfig,
-  ...tablesConfig('decisions', 'deliveries', 'history', 'notifications', 'mappings', 'counters', 'ruleSets'),
+  ...tablesConfig(
+    'decisions',
+    'deliveries',
+    'history',
+    'notifications',
+    'mappings',
+    'counters',
+    'ruleSets',
+    'analytics',
+  ),
+  // Starting a backtest queues the first page of each scan segment.
+  ...queuesConfig('backtestPages'),
   ...adminConfig,
   ...casesConfig,
   ...providerIdentityConfig,
@@ -40,6 +55,11 @@ export interface AdminDeps {
   providerName: string | undefined;
   /** Rule set versions: reading, drafts, four-eyes approval (seeding version 1 on first use). */
   ruleSets: ReturnType<typeof ruleSetWorkflow>;
+  /** Backtests of rule set versions on stored decisions, and the queue their pages run from. */
+  backtests: ReturnType<typeof backtestRepository>;
+  backtestPages: ReturnType<typeof backtestPageQueue>;
+  /** Rule statistics (the ruleStats function's rows): shadow reports and rule performance. */
+  ruleStats: RuleStatsRepository;
   /** Failed sign-ins per source address. */
   guard: ReturnType<typeof signInThrottle>;
 }

@@ -37,12 +37,14 @@ type RuleSetOperations = Pick<
 /** A draft carries its lists: 50,000 IBANs are about 1.5 MB of JSON (a Function URL takes 6 MB). */
 const MAX_RULE_SET_BODY_BYTES = 5 * 1024 * 1024;
 
-const setOf = ({ params }: AdminRequest): RuleSetName => {
+/** The set a path names (404 for any other name). */
+export const setOf = ({ params }: AdminRequest): RuleSetName => {
   const parsed = RuleSetNameSchema.safeParse(params.set);
   if (!parsed.success) throw new RuleSetNotFoundError(`No rule set ${params.set}; there are outbound and inbound`);
   return parsed.data;
 };
-const versionOf = ({ params }: AdminRequest): number => {
+/** The version number a path names (400 unless a positive whole number). */
+export const versionOf = ({ params }: AdminRequest): number => {
   const version = Number(params.version);
   if (!Number.isSafeInteger(version) || version < 1) {
     throw new BadRequestError('version must be a positive whole number', 'INVALID_PATH');
