@@ -12,6 +12,7 @@ import {
   queueSeries,
   rulesToTune,
   windowInstants,
+  windowText,
 } from '../../ui/pages/insights/series.js';
 
 const rule = (overrides: Partial<RulePerformance> & Pick<RulePerformance, 'rule'>): RulePerformance => ({
@@ -124,5 +125,7 @@ describe('the Insights page’s series', () => {
       from: '2026-11-01T00:00:00.000Z',
       to: '2026-11-24T00:00:00.000Z',
     });
+    expect(windowText('2026-11-01T00:00:00.000Z', '2026-11-24T00:00:00.000Z')).toBe('2026-11-01 to 2026-11-23');
+    expect(windowText('2026-11-01T00:00:00.000Z', '2026-11-23T12:00:00.000Z')).toBe('2026-11-01 to 2026-11-23');
   });
 });

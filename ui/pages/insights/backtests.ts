@@ -7,7 +7,7 @@ import { explain } from '../../feedback.js';
 import { when, words } from '../../format.js';
 import { backtestLink, caseLink } from '../../links.js';
 import { barChart } from './charts.js';
-import { agreementPercent, outcomeComparison, progressText, windowInstants } from './series.js';
+import { agreementPercent, outcomeComparison, progressText, windowInstants, windowText } from './series.js';
 
 /** How often a RUNNING backtest is asked again. */
 const POLL_MS = 1000;
@@ -38,7 +38,7 @@ const startForm = (set: RuleSetName, versions: readonly VersionSummary[], window
     h(
       'label',
       {},
-      'Version',
+      'Version to backtest',
       h(
         'select',
         { name: 'version' },
@@ -69,7 +69,7 @@ const backtestsTable = (backtests: readonly BacktestSummary[], chosen?: string) 
       cells: [
         h('a', { href: backtestLink(backtest.backtestId) }, backtest.backtestId),
         `v${backtest.version}`,
-        `${backtest.from.slice(0, 10)} to ${backtest.to.slice(0, 10)}`,
+        windowText(backtest.from, backtest.to),
         backtest.createdBy,
         when(backtest.createdAt),
         badge(backtest.status),
@@ -163,7 +163,7 @@ const detailView = (backtest: Backtest) =>
     h(
       'h3',
       {},
-      `Backtest ${backtest.backtestId}: v${backtest.version} over ${backtest.from.slice(0, 10)} to ${backtest.to.slice(0, 10)} `,
+      `Backtest ${backtest.backtestId}: v${backtest.version} over ${windowText(backtest.from, backtest.to)} `,
       badge(backtest.status),
     ),
     h(

@@ -1,8 +1,8 @@
 /**
  * The Insights page's charts, drawn by uPlot: a small canvas chart library with no eval and no
  * inline style markup (it sets styles through the CSSOM), so it runs under the UI's strict CSP.
- * Each chart is a `<figure>` with a caption; `data-points` counts the values drawn, which the
- * browser test reads.
+ * Each chart is a `<figure>` with a caption; `data-points` counts the values drawn and
+ * `data-total` adds them up, which the browser test reads.
  */
 import uPlot from 'uplot';
 import { h } from '../../dom/h.js';
@@ -18,14 +18,15 @@ const HEIGHT = 260;
 const CHAR_PX = 6.5;
 const PLOT_PX = 470;
 
-const countPoints = (series: readonly { values: readonly (number | null)[] }[]) =>
-  series.reduce((sum, one) => sum + one.values.filter((value) => value !== null).length, 0);
+type Drawn = readonly { values: readonly (number | null)[] }[];
 
-const figure = (id: string, caption: string, points: number) => {
+const figure = (id: string, caption: string, series: Drawn) => {
+  const values = series.flatMap((one) => one.values.filter((value): value is number => value !== null));
+  const total = Math.round(values.reduce((sum, value) => sum + value, 0) * 10) / 10;
   const plot = h('div', { class: 'chart-plot' });
   const element = h(
     'figure',
-    { id, class: 'chart', 'data-points': String(points) },
+    { id, class: 'chart', 'data-points': String(values.length), 'data-total': String(total) },
     h('figcaption', {}, caption),
     plot,
   );
@@ -37,7 +38,7 @@ const countAxis: uPlot.Axis = { values: (_u, splits) => splits.map((value) => (N
 
 /** Lines over the window's days, one per series, with a legend (clicking a name hides its line). */
 export const lineChart = (id: string, caption: string, data: TimeSeries): HTMLElement => {
-  const { element, plot } = figure(id, caption, countPoints(data.series));
+  const { element, plot } = figure(id, caption, data.series);
   const options: uPlot.Options = {
     width: WIDTH,
     height: HEIGHT,
@@ -71,7 +72,7 @@ export const barChart = (
   data: CategorySeries,
   options: { unit?: string; max?: number } = {},
 ): HTMLElement => {
-  const { element, plot } = figure(id, caption, countPoints(data.series));
+  const { element, plot } = figure(id, caption, data.series);
   const indices = data.categories.map((_category, index) => index);
   const bars = uPlot.paths.bars;
   const aligns: (-1 | 0 | 1)[] = data.series.length === 1 ? [0] : data.series.length === 2 ? [-1, 1] : [-1, 0, 1];

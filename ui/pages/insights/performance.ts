@@ -3,7 +3,15 @@ import { h } from '../../dom/h.js';
 import { table } from '../../dom/table.js';
 import { section } from '../../dom/widgets.js';
 import { barChart, lineChart } from './charts.js';
-import { decisionTime, hitsPerDaySeries, precisionBars, precisionText, queueSeries, rulesToTune } from './series.js';
+import {
+  decisionTime,
+  hitsPerDaySeries,
+  precisionBars,
+  precisionText,
+  queueSeries,
+  rulesToTune,
+  windowText,
+} from './series.js';
 
 /**
  * How the rule set did over the window: hits per day per rule, precision per rule, the queue per
@@ -11,16 +19,18 @@ import { decisionTime, hitsPerDaySeries, precisionBars, precisionText, queueSeri
  */
 export const performanceSection = (performance: RulesPerformance) => {
   const rules = rulesToTune(performance.rules);
+  const hitting = rules.filter((rule) => rule.hits > 0);
   return section(
-    `Rule performance, ${performance.days[0] ?? performance.from.slice(0, 10)} to ${performance.days.at(-1) ?? performance.to.slice(0, 10)}`,
+    `Rule performance, ${windowText(performance.from, performance.to)}`,
     h(
       'div',
       { class: 'charts' },
-      lineChart('chart-hits', 'Hits per day per rule', hitsPerDaySeries(performance)),
+      // The rules that hit in the window, in the table's order: a rule has one colour in both charts.
+      lineChart('chart-hits', 'Hits per day per rule', hitsPerDaySeries({ ...performance, rules: hitting })),
       barChart(
         'chart-precision',
         'Precision per rule: of the cases analysts decided, the share they rejected (rejected/decided)',
-        precisionBars(rules),
+        precisionBars(hitting),
         { unit: '%', max: 100 },
       ),
       lineChart(

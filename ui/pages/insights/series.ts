@@ -161,3 +161,7 @@ export const windowInstants = (fromDay: string, toDay: string): { from: string; 
   from: new Date(dayToSeconds(fromDay) * 1000).toISOString(),
   to: new Date((dayToSeconds(toDay) + 86_400) * 1000).toISOString(),
 });
+
+/** `2026-11-01 to 2026-11-23`: a window [from, to) as the days it covers (`to` itself is excluded). */
+export const windowText = (from: string, to: string) =>
+  `${from.slice(0, 10)} to ${new Date(Date.parse(to) - 1).toISOString().slice(0, 10)}`;
