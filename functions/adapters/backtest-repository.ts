@@ -56,7 +56,8 @@ export const BACKTEST_LIST_LIMIT = 100;
 const DECISION_PROJECTION = {
   // `packed` holds the transaction and facts (with the raw payload) since they are stored packed;
   // `facts` and `transaction` are where decisions stored before that kept them.
-  ProjectionExpression: '#id, #created, #status, initialStatus, hits, ruleErrors, decidedBy, facts, #tx, packed',
+  ProjectionExpression:
+    '#id, #created, #status, initialStatus, rulesStatus, hits, ruleErrors, decidedBy, facts, #tx, packed',
   names: { '#id': 'transactionId', '#created': 'createdAt', '#status': 'status', '#tx': 'transaction' },
 };
 

@@ -1,11 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Delivery, DeliveryStatus } from '#domain/webhooks/delivery.js';
 import type { DeliveryStore } from '#domain/webhooks/send-attempt.js';
@@ -191,14 +185,28 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
 
     /** Replaces a record only if it still has the status we read (a manual retry of a DEAD record). */
     async replaceIfStatus(delivery: Delivery, expected: DeliveryStatus, expectedUpdatedAt: string): Promise<boolean> {
+      // The record as a whole, as saveAttempt writes it: its subject stays where it is stored (a
+      // record kept out of the subject index, outbox.ts `about`, is not put into it by a retry).
+      const { deliveryId, subject: _subject, ...fields } = delivery as Delivery & Record<string, unknown>;
+      const names: Record<string, string> = { '#s': 'status' };
+      const values: Record<string, unknown> = { ':expected': expected, ':updatedAt': expectedUpdatedAt };
+      const sets: string[] = [];
+      Object.entries(fields).forEach(([attribute, value], index) => {
+        if (value === undefined) return;
+        names[`#f${index}`] = attribute;
+        values[`:f${index}`] = value;
+        sets.push(`#f${index} = :f${index}`);
+      });
+      const removes = ['leaseToken', 'leaseUntil', ...OPTIONAL_FIELDS.filter((field) => fields[field] === undefined)];
       try {
         await client.send(
-          new PutCommand({
+          new UpdateCommand({
             TableName: table,
-            Item: delivery,
+            Key: { deliveryId },
+            UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
             ConditionExpression: '#s = :expected AND updatedAt = :updatedAt',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':expected': expected, ':updatedAt': expectedUpdatedAt },
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
           }),
         );
         return true;

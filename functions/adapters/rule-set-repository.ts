@@ -4,7 +4,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
   type TransactWriteCommandInput,
@@ -22,6 +21,7 @@ import {
   type VersionState,
   type VersionSummary,
 } from '#domain/rules/rule-set-versions.js';
+import { queryAll } from './query-all.js';
 
 /**
  * Rule set versions in one DynamoDB table, one partition per set (`ruleSet`), sorted by `sk`:
@@ -134,16 +134,7 @@ export const ruleSetRepository = (client: DynamoDBDocumentClient, table: string)
     }
   };
 
-  const query = async (input: Omit<QueryCommandInput, 'TableName'>) => {
-    const items: Record<string, unknown>[] = [];
-    let start: QueryCommandInput['ExclusiveStartKey'];
-    do {
-      const page = await client.send(new QueryCommand({ ...input, TableName: table, ExclusiveStartKey: start }));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  };
+  const query = (input: Omit<QueryCommandInput, 'TableName'>) => queryAll(client, { ...input, TableName: table });
 
   const stateUpdate = (
     ruleSet: RuleSetName,
@@ -414,8 +405,11 @@ export const ruleSetRepository = (client: DynamoDBDocumentClient, table: string)
       previous: number | null,
       changes: Record<string, unknown>,
       history: RuleSetHistoryEntry,
+      options: { endShadow?: boolean } = {},
     ): Promise<void> {
       const at = history.at;
+      // Ending the version's shadow run only while it is still the one shadowed.
+      const endShadow = options.endShadow === true;
       await write(
         [
           stateUpdate(ruleSet, version, 'PROPOSED', changes),
@@ -424,9 +418,10 @@ export const ruleSetRepository = (client: DynamoDBDocumentClient, table: string)
             Update: {
               TableName: table,
               Key: { ruleSet, sk: POINTER },
-              UpdateExpression: 'SET activeVersion = :next',
+              UpdateExpression: `SET activeVersion = :next${endShadow ? ' REMOVE shadow' : ''}`,
               ConditionExpression:
-                previous === null ? 'attribute_not_exists(activeVersion)' : 'activeVersion = :previous',
+                (previous === null ? 'attribute_not_exists(activeVersion)' : 'activeVersion = :previous') +
+                (endShadow ? ' AND shadow.version = :next' : ''),
               ExpressionAttributeValues: { ':next': version, ...(previous === null ? {} : { ':previous': previous }) },
             },
           },

@@ -2,7 +2,6 @@ import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/c
 import {
   type DynamoDBDocumentClient,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
   ScanCommand,
   type ScanCommandInput,
@@ -21,6 +20,7 @@ import {
   shadowPartition,
   statsRows,
 } from '#domain/rules/rule-stats.js';
+import { queryAll } from './query-all.js';
 
 /**
  * Rule statistics in the analytics table (pk `hits#…`, `cases#…`, `shadow#…`; the backtests' rows
@@ -89,16 +89,7 @@ const DECISION_ATTRIBUTES = [
 ];
 
 export const ruleStatsRepository = (client: DynamoDBDocumentClient, table: string) => {
-  const query = async (input: Omit<QueryCommandInput, 'TableName'>) => {
-    const items: Record<string, unknown>[] = [];
-    let start: QueryCommandInput['ExclusiveStartKey'];
-    do {
-      const page = await client.send(new QueryCommand({ ...input, TableName: table, ExclusiveStartKey: start }));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  };
+  const query = (input: Omit<QueryCommandInput, 'TableName'>) => queryAll(client, { ...input, TableName: table });
   /** Rows of one partition whose sort key lies in [from, to). */
   const between = (pk: string, from: string, to: string) =>
     query({

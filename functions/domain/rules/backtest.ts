@@ -13,8 +13,8 @@ import type { RuleSetName } from './rule-set-versions.js';
  * - The candidate is evaluated on the facts as they were: `{ tx: transaction, ...facts }`, velocity
  *   as it stood when the payment was decided (not as it would have been had the candidate decided
  *   the earlier payments: a held payment was still counted, a rejected one was not).
- * - recorded: what was answered at the time (`initialStatus`, else `status`); candidate: the
- *   candidate's outcome. A flip is a decision where they differ.
+ * - recorded: what the rules answered at the time (`rulesStatus` when a monitoring provider took
+ *   part, else `initialStatus`, else `status`); candidate: the candidate's outcome. A flip is a decision where they differ.
  * - A flip's `rules`: the rules that made the difference. To a stricter answer, the candidate's hits
  *   whose outcome alone is stricter than the recorded answer (a REJECT hit past a hold, a REVIEW
  *   hit or an unevaluable rule past an approval): hits the recorded decision lacks at that
@@ -44,10 +44,16 @@ export const BACKTEST_PAGE_ITEMS = 300;
 export const FLIP_LIST_LIMIT = 1000;
 
 /** `POST /api/rule-sets/{set}/versions/{version}/backtests`: the window, from inclusive, to exclusive. */
+/** A time that stays a four-digit year in UTC (`toISOString` writes year 10000 as `+010000`, which sorts before any decision). */
+const inUtcYears = (value: string) => Number.isNaN(Date.parse(value)) || /^\d{4}-/.test(new Date(value).toISOString());
+const windowTime = () =>
+  z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
+    .refine(inUtcYears, { message: 'must be between years 0000 and 9999 in UTC' });
 export const BacktestRequestSchema = z
   .strictObject({
-    from: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }),
-    to: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }),
+    from: windowTime(),
+    to: windowTime(),
   })
   // Only once both are dates (an unreadable one has its own problem).
   .refine((body) => !(Date.parse(body.from) >= Date.parse(body.to)), { message: 'must be after from', path: ['to'] })
@@ -78,6 +84,8 @@ export const BacktestDecisionSchema = z.object({
   createdAt: z.string(),
   status: z.string(),
   initialStatus: z.string().optional(),
+  /** The rules' own outcome, when a monitoring provider took part (status / initialStatus are the combined answer). */
+  rulesStatus: z.string().optional(),
   hits: z.array(z.looseObject({ rule: z.string(), outcome: z.enum(['REJECT', 'REVIEW']) })).default([]),
   ruleErrors: z.array(z.looseObject({ rule: z.string() })).default([]),
   decidedBy: z.string().optional(),
@@ -184,7 +192,8 @@ export const evaluatePage = (engine: RulesEngine, items: readonly unknown[], sca
     // An item of another key space, or one whose answer is not one of the three, is not a validate decision.
     if (parsed.success && !isValidateDecision(parsed.data.transactionId)) continue;
     const item = parsed.success ? parsed.data : undefined;
-    const recorded = asOutcome(item?.initialStatus ?? item?.status);
+    // The rules' answer at the time: a provider's verdict is no rule's, and the candidate is rules only.
+    const recorded = asOutcome(item?.rulesStatus ?? item?.initialStatus ?? item?.status);
     if (!item || !recorded || !item.facts || !item.transaction) {
       counts.skipped++;
       continue;

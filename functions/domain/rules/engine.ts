@@ -1,6 +1,9 @@
 import { Environment } from '@marcbachmann/cel-js';
 import * as z from 'zod';
 import { nameKey } from '../decisions/transaction.js';
+import { type DecisionStatus, decideStatus, type RuleHit } from './outcome.js';
+
+export { decideStatus };
 
 /** One rule of a rule set: a CEL condition over the facts and what a match means. */
 export const RuleSchema = z.strictObject({
@@ -46,14 +49,7 @@ export interface Facts {
   beneficiary: { key: string | null; firstTime: boolean };
 }
 
-export interface RuleHit {
-  rule: string;
-  description: string;
-  outcome: Rule['outcome'];
-  score?: number;
-}
-
-export type DecisionStatus = 'APPROVED' | 'REJECTED' | 'PENDING_EXTERNAL_APPROVAL';
+export type { DecisionStatus, RuleHit } from './outcome.js';
 
 export interface Evaluation {
   status: DecisionStatus;
@@ -159,11 +155,4 @@ const listKey = (listName: string, value: string): string => {
   const lower = listName.toLowerCase();
   if (lower.includes('name')) return nameKey(value) ?? '';
   return value.replace(/\s+/g, '').toUpperCase();
-};
-
-/** Any REJECT rejects; else any REVIEW (or a rule that could not be evaluated) holds for review. */
-export const decideStatus = (hits: readonly RuleHit[], hadErrors: boolean): DecisionStatus => {
-  if (hits.some((hit) => hit.outcome === 'REJECT')) return 'REJECTED';
-  if (hadErrors || hits.some((hit) => hit.outcome === 'REVIEW')) return 'PENDING_EXTERNAL_APPROVAL';
-  return 'APPROVED';
 };

@@ -8,17 +8,28 @@ import type { CaseRow, HitRow } from './rule-stats.js';
 
 const DAY_MS = 86_400_000;
 
+/** Days a performance window may span: every day is listed per rule, so the answer grows with it. */
+export const MAX_PERFORMANCE_DAYS = 366;
+
+/** A time that stays a four-digit year in UTC (`toISOString` writes year 10000 as `+010000`, which sorts before any decision). */
+const inUtcYears = (value: string) => Number.isNaN(Date.parse(value)) || /^\d{4}-/.test(new Date(value).toISOString());
+const time = () =>
+  z.iso
+    .datetime({ offset: true, error: 'must be an ISO date-time' })
+    .refine(inUtcYears, { message: 'must be between years 0000 and 9999 in UTC' });
+
 /** `GET /api/rules/performance`: outbound only for now; from/to ISO times (default: the last 30 UTC days). */
 export const RulePerformanceQuerySchema = z.strictObject({
   set: z.literal('outbound', { error: 'only the outbound rule set has performance figures for now' }).optional(),
-  from: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).optional(),
-  to: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).optional(),
+  from: time().optional(),
+  to: time().optional(),
 });
 
 /** The window of a query: `to` defaults to now, `from` to the start of the UTC day 29 days before `to`'s (30 days). */
 export const performanceWindow = (query: { from?: string | undefined; to?: string | undefined }, now: Date) => {
   const to = query.to ? new Date(query.to) : now;
-  const from = query.from ? new Date(query.from) : new Date(startOfDay(to.getTime()) - 29 * DAY_MS);
+  // The last day the window touches is the one before `to` when `to` is a midnight (to is exclusive).
+  const from = query.from ? new Date(query.from) : new Date(startOfDay(to.getTime() - 1) - 29 * DAY_MS);
   return { from, to };
 };
 

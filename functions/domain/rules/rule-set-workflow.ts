@@ -37,12 +37,14 @@ export interface RuleSetStore {
     changes: Record<string, unknown>,
     history: RuleSetHistoryEntry,
   ): Promise<void>;
+  /** `endShadow`: the version is the set's shadow; going live ends its shadow run (the pointer's `shadow` is removed). */
   activate(
     ruleSet: RuleSetName,
     version: number,
     previous: number | null,
     changes: Record<string, unknown>,
     history: RuleSetHistoryEntry,
+    options?: { endShadow?: boolean },
   ): Promise<void>;
   startShadow(
     ruleSet: RuleSetName,
@@ -218,12 +220,16 @@ export const ruleSetWorkflow = (deps: RuleSetWorkflowDeps) => {
       const changes = planApprove(version, actor, at);
       // Compiled once more before it can decide anything: nothing invalid becomes ACTIVE.
       compileVersion(version);
+      // A shadowed version that goes live ends its shadow run: left on the pointer, it would be
+      // shadowed again, unasked, once the next approval retires it.
+      const pointer = await store.pointer(ruleSet, true);
       await store.activate(
         ruleSet,
         number,
         base?.version ?? null,
         changes,
         entry(ruleSet, { actor, action: 'APPROVED', version, ...(base ? { base } : {}), at: at.toISOString() }),
+        { endShadow: pointer?.shadow?.version === number },
       );
     },
 

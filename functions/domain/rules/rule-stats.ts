@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type DecisionStatus, decideStatus } from './engine.js';
+import { type DecisionStatus, decideStatus } from './outcome.js';
 
 /**
  * Rule statistics as rows of the analytics table, derived from a stored decision (one image of a
@@ -161,7 +161,13 @@ export const statsRows = (decision: StatsDecision): StatsRow[] => {
 
 /** `GET …/shadow-report?since=`: an ISO time (default: when the version's shadow run started). */
 export const ShadowReportQuerySchema = z.strictObject({
-  since: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).optional(),
+  since: z.iso
+    .datetime({ offset: true, error: 'must be an ISO date-time' })
+    // Year 10000 in UTC is written `+010000-…`, which sorts before every row's time.
+    .refine((value) => Number.isNaN(Date.parse(value)) || /^\d{4}-/.test(new Date(value).toISOString()), {
+      message: 'must be between years 0000 and 9999 in UTC',
+    })
+    .optional(),
 });
 
 /** The most disagreements a shadow report lists (its counts are always complete). */

@@ -1,4 +1,9 @@
-import { performanceWindow, RulePerformanceQuerySchema, rulePerformance } from '#domain/rules/rule-performance.js';
+import {
+  MAX_PERFORMANCE_DAYS,
+  performanceWindow,
+  RulePerformanceQuerySchema,
+  rulePerformance,
+} from '#domain/rules/rule-performance.js';
 import { SHADOW_RULE_SET, ShadowNotSupportedError } from '#domain/rules/rule-set-versions.js';
 import { ShadowReportQuerySchema, shadowReport } from '#domain/rules/rule-stats.js';
 import type { AdminOperations, AdminRequest } from '#shared/admin-router.js';
@@ -58,6 +63,10 @@ export const ruleStatsOperations = (deps: AdminDeps): RuleStatsOperations => ({
     if (from >= to)
       throw new BadRequestError('from must be before to', 'VALIDATION_FAILED', [
         { path: 'from', message: 'must be before to' },
+      ]);
+    if (to.getTime() - from.getTime() > MAX_PERFORMANCE_DAYS * 86_400_000)
+      throw new BadRequestError(`the window spans at most ${MAX_PERFORMANCE_DAYS} days`, 'VALIDATION_FAILED', [
+        { path: 'from', message: `must be at most ${MAX_PERFORMANCE_DAYS} days before to` },
       ]);
     const [rules, cases] = await Promise.all([
       deps.ruleSets.ruleIds('outbound'),
