@@ -1,17 +1,21 @@
 /**
  * The analysts' web UI: sign in with a token (kept for this browser session only, never in a
- * URL), the case queue, a case page with its actions, dead webhooks and OnePipe accounts. Plain
- * TypeScript, one module per page (pages/), one typed client for the admin API (api/) and one
- * way to build elements and tables (dom/); all data is written as text, never as HTML, and no
- * view library: the pages are redrawn whole after each action, which `h` does in a few lines.
+ * URL), the case queue, a case page with its actions, dead webhooks, OnePipe accounts, the
+ * rules and their insights (charts drawn by uPlot). Plain TypeScript, one module per page
+ * (pages/), one typed client for the admin API (api/) and one way to build elements and tables
+ * (dom/); all data is written as text, never as HTML, and no view library: the pages are redrawn
+ * whole after each action, which `h` does in a few lines.
  */
+// First: a browser language Intl refuses must be fixed before uPlot loads (see locale-guard.ts).
+import './locale-guard.js';
 import { api } from './api/client.js';
 import { byId } from './dom/h.js';
 import { clearMessage, explain, onTokenRefused } from './feedback.js';
-import { ACCOUNTS, DEAD_WEBHOOKS, RULES } from './links.js';
+import { ACCOUNTS, DEAD_WEBHOOKS, INSIGHTS, RULES } from './links.js';
 import { renderAccounts } from './pages/accounts/index.js';
 import { renderCase } from './pages/case/index.js';
 import { renderDeliveries } from './pages/deliveries.js';
+import { renderInsights } from './pages/insights/index.js';
 import { renderQueue } from './pages/queue.js';
 import { renderRules } from './pages/rules/index.js';
 import { renderVersion } from './pages/rules/version.js';
@@ -20,6 +24,7 @@ import { rememberPrincipal } from './principal.js';
 import { forgetToken, token } from './session.js';
 
 const CASE_PREFIX = '#/cases/';
+const BACKTEST_PREFIX = `${INSIGHTS}/backtests/`;
 
 /** `#/rules/<set>` and `#/rules/<set>/versions/<n>`; the outbound set by default. */
 const routeRules = (rest: string) => {
@@ -37,6 +42,9 @@ const route = async () => {
     else if (hash === DEAD_WEBHOOKS) await renderDeliveries();
     else if (hash === ACCOUNTS) await renderAccounts();
     else if (hash === RULES || hash.startsWith(`${RULES}/`)) await routeRules(hash.slice(RULES.length + 1));
+    else if (hash.startsWith(BACKTEST_PREFIX))
+      await renderInsights(decodeURIComponent(hash.slice(BACKTEST_PREFIX.length)));
+    else if (hash === INSIGHTS) await renderInsights();
     else await renderQueue();
   } catch (error) {
     explain(error);

@@ -11,3 +11,5 @@ export const ruleSetVersionLink = (label: string | undefined) => {
   const match = /^(outbound|inbound)@(\d+)$/.exec(label ?? '');
   return match?.[1] && match[2] ? versionLink(match[1], Number(match[2])) : undefined;
 };
+export const INSIGHTS = '#/insights';
+export const backtestLink = (backtestId: string) => `${INSIGHTS}/backtests/${encodeURIComponent(backtestId)}`;

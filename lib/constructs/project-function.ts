@@ -20,7 +20,9 @@ const uiBuildCommands = (inputDir: string, outDir: string) => [
   `mkdir -p "${outDir}"`,
   `"${join(inputDir, 'node_modules', '.bin', 'esbuild')}" "${join(inputDir, 'ui', 'app.ts')}" --bundle --minify ` +
     `--format=esm --target=es2022 --outfile="${join(outDir, 'app.js')}" --log-level=warning`,
-  `cp "${join(inputDir, 'ui', 'index.html')}" "${join(inputDir, 'ui', 'app.css')}" "${outDir}/"`,
+  `"${join(inputDir, 'node_modules', '.bin', 'esbuild')}" "${join(inputDir, 'ui', 'app.css')}" --bundle --minify ` +
+    `--outfile="${join(outDir, 'app.css')}" --log-level=warning`,
+  `cp "${join(inputDir, 'ui', 'index.html')}" "${outDir}/"`,
 ];
 
 /**

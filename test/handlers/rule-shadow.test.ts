@@ -80,6 +80,8 @@ describe('shadow runs', () => {
       running: true,
       shadow: { version, startedBy: 'sam', startedAt: expect.any(String) },
     });
+    // The set's overview names it (the Insights page reads which version runs in shadow there).
+    expect(bodyOf(await admin('GET', '/api/rule-sets/outbound', ANA)).shadowVersion).toBe(version);
 
     // validate learns the shadow with its next lookup of the pointer (RULES_REFRESH_SECONDS: 1 here).
     await eventually(
@@ -158,6 +160,7 @@ describe('shadow runs', () => {
     const stopped = await admin('DELETE', `/api/rule-sets/outbound/versions/${version}/shadow`, SAM);
     expect(bodyOf(stopped)).toEqual({ ruleSet: 'outbound', version, running: false });
     expect((await admin('DELETE', `/api/rule-sets/outbound/versions/${version}/shadow`, SAM)).statusCode).toBe(409);
+    expect(bodyOf(await admin('GET', '/api/rule-sets/outbound', ANA)).shadowVersion).toBeNull();
     const history = bodyOf(await admin('GET', '/api/rule-sets/outbound/history', ANA)).items as Record<
       string,
       unknown

@@ -2,6 +2,8 @@ import { token } from '../session.js';
 import type {
   AccountMapping,
   AccountMappingInput,
+  Backtest,
+  BacktestSummary,
   CaseDetail,
   CasePage,
   Delivery,
@@ -17,7 +19,9 @@ import type {
   RuleSetHistoryEntry,
   RuleSetName,
   RuleSetOverview,
+  RulesPerformance,
   RuleTestResult,
+  ShadowReport,
   VersionView,
   WaitingNotification,
 } from './types.js';
@@ -42,7 +46,10 @@ interface ErrorBody {
  * One call to the admin API with the session's token. The answer is typed by the caller (the
  * functions below), not checked: the server validated it, and the UI writes everything as text.
  */
-const call = async <T>(path: string, init: { method?: 'GET' | 'POST' | 'PUT'; body?: unknown } = {}): Promise<T> => {
+const call = async <T>(
+  path: string,
+  init: { method?: 'GET' | 'POST' | 'PUT' | 'DELETE'; body?: unknown } = {},
+): Promise<T> => {
   const response = await fetch(path, {
     method: init.method ?? 'GET',
     headers: { authorization: `Bearer ${token() ?? ''}`, 'content-type': 'application/json' },
@@ -104,4 +111,21 @@ export const api = {
     post<RuleCheckResult>(`/api/rule-sets/${set}/check`, body),
   testRules: (set: RuleSetName, body: Record<string, unknown>) =>
     post<RuleTestResult>(`/api/rule-sets/${set}/test`, body),
+
+  /** Hits, cases, analysts' decisions and the queue per day over a window (ISO days or times). */
+  rulePerformance: (set: RuleSetName, from: string, to: string) =>
+    call<RulesPerformance>(`/api/rules/performance?${new URLSearchParams({ set, from, to })}`),
+  /** Replays the window's stored decisions through a version: 202 with the backtest's id, which runs on. */
+  startBacktest: (set: RuleSetName, version: number, from: string, to: string) =>
+    post<{ backtestId: string }>(`/api/rule-sets/${set}/versions/${version}/backtests`, { from, to }),
+  listBacktests: (set: RuleSetName) => call<{ backtests: BacktestSummary[] }>(`/api/rule-sets/${set}/backtests`),
+  getBacktest: (backtestId: string) => call<Backtest>(`/api/backtests/${segment(backtestId)}`),
+  /** Supervisors: run a version beside the active one on live traffic, deciding nothing. */
+  startShadow: (set: RuleSetName, version: number) => post<unknown>(`/api/rule-sets/${set}/versions/${version}/shadow`),
+  stopShadow: (set: RuleSetName, version: number) =>
+    call<unknown>(`/api/rule-sets/${set}/versions/${version}/shadow`, { method: 'DELETE' }),
+  shadowReport: (set: RuleSetName, version: number, since?: string) =>
+    call<ShadowReport>(
+      `/api/rule-sets/${set}/versions/${version}/shadow-report${since ? `?${new URLSearchParams({ since })}` : ''}`,
+    ),
 };

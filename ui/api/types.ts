@@ -320,6 +320,8 @@ export interface RuleSetOverview {
   facts: string[];
   /** The outcomes a rule may give. */
   outcomes: Rule['outcome'][];
+  /** The version running in shadow beside the active one, if any (older servers leave it out). */
+  shadowVersion?: number | null;
 }
 
 export interface RuleSetHistoryEntry {
@@ -363,4 +365,106 @@ export interface RuleTestResult {
   errors: { rule: string; message: string }[];
   ruleSetVersion: string;
   facts: unknown;
+}
+
+/** One rule's figures over a window: `GET /api/rules/performance`. */
+export interface RulePerformance {
+  rule: string;
+  hits: number;
+  casesOpened: number;
+  /** Cases this rule held that an analyst approved in the end: the rule's false alarms. */
+  analystApproved: number;
+  /** Cases this rule held that an analyst rejected: the rule was right. */
+  analystRejected: number;
+  /** analystRejected / (analystApproved + analystRejected); null before any analyst decided. */
+  precision: number | null;
+  medianTimeToDecisionSeconds: number | null;
+  hitsPerDay: number;
+  daily: { day: string; hits: number }[];
+}
+
+/** The case queue on one day: cases opened, closed, and open at the day's end. */
+export interface QueueDay {
+  day: string;
+  opened: number;
+  closed: number;
+  open: number;
+}
+
+/** `GET /api/rules/performance?set&from&to`. */
+export interface RulesPerformance {
+  set: RuleSetName;
+  from: string;
+  to: string;
+  /** Every day of the window, `YYYY-MM-DD`, in order. */
+  days: string[];
+  rules: RulePerformance[];
+  queue: QueueDay[];
+}
+
+/** The outcomes a decision ends with, as a backtest counts them. */
+export const BACKTEST_OUTCOMES = ['APPROVED', 'REJECTED', 'PENDING_EXTERNAL_APPROVAL'] as const;
+export type BacktestOutcome = (typeof BACKTEST_OUTCOMES)[number];
+export type OutcomeCounts = Record<BacktestOutcome, number>;
+export type BacktestStatus = 'RUNNING' | 'DONE' | 'FAILED';
+
+/** One backtest as `GET /api/rule-sets/{set}/backtests` lists it. */
+export interface BacktestSummary {
+  backtestId: string;
+  ruleSet: RuleSetName;
+  version: number;
+  from: string;
+  to: string;
+  createdBy: string;
+  createdAt: string;
+  finishedAt?: string;
+  status: BacktestStatus;
+  processed: number;
+  total: number;
+  skipped: number;
+}
+
+/** A stored decision whose outcome the candidate version would change. */
+export interface BacktestFlip {
+  transactionId: string;
+  createdAt: string;
+  from: BacktestOutcome;
+  to: BacktestOutcome;
+  /** The candidate version's rules that hit it. */
+  rules: string[];
+  /** What an analyst decided on the recorded case, if one did. */
+  analyst: 'APPROVED' | 'REJECTED' | null;
+}
+
+export interface BacktestResult {
+  recorded: OutcomeCounts;
+  candidate: OutcomeCounts;
+  /** Against the analysts' decisions: how many the candidate agrees with, would let through, would reject. */
+  vsAnalysts: { decided: number; agreed: number; letThrough: number; wouldReject: number };
+  flips: BacktestFlip[];
+  flipCount: number;
+  perRule: { rule: string; hits: number; analystRejected: number; analystApproved: number }[];
+}
+
+/** `GET /api/backtests/{id}`. */
+export interface Backtest extends BacktestSummary {
+  result: BacktestResult;
+}
+
+/** `GET /api/rule-sets/{set}/versions/{version}/shadow-report?since`. */
+export interface ShadowReport {
+  ruleSet: RuleSetName;
+  version: number;
+  since: string;
+  running: boolean;
+  agreed: number;
+  disagreed: number;
+  disagreements: {
+    transactionId: string;
+    createdAt: string;
+    live: string;
+    shadow: string;
+    liveHits: string[];
+    shadowHits: string[];
+  }[];
 }

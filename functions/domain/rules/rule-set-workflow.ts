@@ -171,10 +171,14 @@ export const ruleSetWorkflow = (deps: RuleSetWorkflowDeps) => {
   };
 
   return {
-    /** The active version and every version's summary. */
+    /** The active version, the version shadowed (null when none) and every version's summary. */
     async overview(ruleSet: RuleSetName) {
-      const current = await active(ruleSet);
-      return { ruleSet, active: current ?? null, versions: await store.versions(ruleSet) };
+      const pointer = await ensureSeeded(ruleSet, deps);
+      const current = pointer.activeVersion === null ? undefined : await load(ruleSet, pointer.activeVersion);
+      // An approved shadow is the active version: validate no longer evaluates it as a shadow.
+      const shadow = pointer.shadow?.version;
+      const shadowVersion = shadow !== undefined && shadow !== pointer.activeVersion ? shadow : null;
+      return { ruleSet, active: current ?? null, shadowVersion, versions: await store.versions(ruleSet) };
     },
 
     /** One version, whole, with its diff against the active one. */
