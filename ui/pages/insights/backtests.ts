@@ -137,7 +137,7 @@ const resultView = (backtest: Backtest) => {
     table(
       {
         id: 'backtest-flips',
-        headers: ['Transaction', 'When', 'Recorded', 'Candidate', 'Candidate’s rules', 'Analyst'],
+        headers: ['Transaction', 'When', 'Recorded', 'Candidate', 'Rules that made the difference', 'Analyst'],
         empty: 'No decision would change.',
       },
       result.flips.map((flip) => ({
