@@ -254,7 +254,7 @@ export const ADMIN_ROUTES = [
     role: 'analyst',
     operation: 'startBacktest',
     summary:
-      'What a version (in any state) would have done on the stored decisions of a window [from, to): runs in the background; outbound only (400 for inbound)',
+      'What a version (in any state) would have done on the stored decisions of a window [from, to): runs in the background; outbound only (400 for inbound); 409 while 3 backtests of the set are running',
     body: BacktestRequestSchema,
     answers: { 202: 'Started: { backtestId }' },
   },

@@ -177,3 +177,25 @@ describe('a backtest that stops making progress', () => {
     expect(stored).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/^stalled/) });
   });
 });
+
+describe('backtests running at once', () => {
+  it('are at most three per set: a fourth is refused with 409 and nothing is stored', async () => {
+    const start = () =>
+      admin('POST', '/api/rule-sets/outbound/versions/1/backtests', ANA, {
+        from: '2026-02-01T00:00:00Z',
+        to: '2026-02-02T00:00:00Z',
+      });
+    const listed = async () =>
+      (bodyOf(await admin('GET', '/api/rule-sets/outbound/backtests', ANA)).backtests as { status: string }[]).filter(
+        (backtest) => backtest.status === 'RUNNING',
+      );
+    // No worker runs here, so each stays RUNNING.
+    const before = (await listed()).length;
+    for (let i = before; i < 3; i++) expect((await start()).statusCode).toBe(202);
+    expect(await listed()).toHaveLength(3);
+    const refused = await start();
+    expect(refused.statusCode).toBe(409);
+    expect(bodyOf(refused).error.message).toMatch(/at most 3 at once/);
+    expect(await listed()).toHaveLength(3);
+  });
+});

@@ -12,7 +12,7 @@ import {
   summaryView,
 } from '#domain/rules/backtest.js';
 import { RuleSetNameSchema, RuleSetNotFoundError } from '#domain/rules/rule-set-versions.js';
-import { NotFoundError } from '#domain/shared/errors.js';
+import { ConflictError, NotFoundError } from '#domain/shared/errors.js';
 import type { AdminOperations, AdminRequest } from '#shared/admin-router.js';
 import { BadRequestError } from '#shared/errors.js';
 import { json, parseJsonBody } from '#shared/http.js';
@@ -22,6 +22,13 @@ import type { AdminDeps } from './deps.js';
 type BacktestOperations = Pick<AdminOperations, 'startBacktest' | 'getBacktest' | 'listBacktests'>;
 
 class BacktestNotFoundError extends NotFoundError {}
+class TooManyBacktestsError extends ConflictError {}
+
+/**
+ * Backtests of one set running at once: each reads the whole decisions table, so one analyst
+ * cannot start them without limit (a finished, failed or stalled one frees its place).
+ */
+export const MAX_RUNNING_BACKTESTS = 3;
 
 /** The set a backtest may run on: an unknown set is a 404, the inbound set a 400 saying why. */
 const backtestableSet = ({ params }: AdminRequest) => {
@@ -60,6 +67,14 @@ export const backtestOperations = (deps: AdminDeps): BacktestOperations => ({
     const window = parseJsonBody(request.raw, BacktestRequestSchema, 16 * 1024);
     // Any state may be backtested, a DRAFT included; an unknown version is a 404.
     const version = await deps.ruleSets.view(ruleSet, number);
+    const running = (
+      await Promise.all((await deps.backtests.list(ruleSet)).map((summary) => failedIfStalled(deps, summary)))
+    ).filter((summary) => summary.status === 'RUNNING');
+    if (running.length >= MAX_RUNNING_BACKTESTS) {
+      throw new TooManyBacktestsError(
+        `${running.length} backtests of ${ruleSet} are running (at most ${MAX_RUNNING_BACKTESTS} at once: each reads every stored decision); start this one when one of them has finished`,
+      );
+    }
     const backtestId = randomUUID();
     await deps.backtests.create({
       backtestId,
