@@ -125,14 +125,9 @@ export const ruleStatsRepository = (client: DynamoDBDocumentClient, table: strin
     hitRows: async (rule: string, from: string, to: string): Promise<HitRow[]> =>
       (await between(hitsPartition(rule), from, to)).map((item) => HitRowSchema.parse(item) as HitRow),
 
-    /** Case rows opened before `to` (earlier ones may still be open in the window). */
-    caseRowsBefore: async (to: string): Promise<CaseRow[]> =>
-      (
-        await query({
-          KeyConditionExpression: 'pk = :pk AND sk < :to',
-          ExpressionAttributeValues: { ':pk': CASES_PARTITION, ':to': to },
-        })
-      ).map((item) => CaseRowSchema.parse(item) as CaseRow),
+    /** Case rows opened in [since, to): the window's, and those before it that may still be open in it. */
+    caseRows: async (since: string, to: string): Promise<CaseRow[]> =>
+      (await between(CASES_PARTITION, since, to)).map((item) => CaseRowSchema.parse(item) as CaseRow),
 
     /** Shadow rows of a version for decisions created in [since, until). */
     shadowRows: async (version: number, since: string, until: string): Promise<ShadowRow[]> =>

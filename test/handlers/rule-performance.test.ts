@@ -141,6 +141,31 @@ describe('GET /api/rules/performance', () => {
     expect(open).toBeDefined();
   });
 
+  it('counts a case still open at the window start when opened up to 90 days before it, and reads no older case', async () => {
+    // Case rows as ruleStats writes them, far in the past so no other test's rows are in range.
+    const caseRow = (openedAt: string) => {
+      const transactionId = `lookback-${randomUUID()}`;
+      return resources.put('analytics', {
+        pk: 'cases#outbound',
+        sk: `${openedAt}#${transactionId}`,
+        kind: 'case',
+        transactionId,
+        openedAt,
+        status: 'PENDING_EXTERNAL_APPROVAL',
+        imageAt: openedAt,
+      });
+    };
+    await caseRow(at(-410, 9)); // 10 days before the window: still open in it
+    await caseRow(at(-500, 9)); // 100 days before: beyond the lookback, not read
+    const from = day(-400).toISOString();
+    const to = day(-398).toISOString();
+    const result = bodyOf(await admin('GET', `/api/rules/performance?set=outbound&from=${from}&to=${to}`, ANA));
+    expect(result.queue).toEqual([
+      { day: from.slice(0, 10), opened: 0, closed: 0, open: 1 },
+      { day: day(-399).toISOString().slice(0, 10), opened: 0, closed: 0, open: 1 },
+    ]);
+  });
+
   it('answers 400 for the inbound set or a bad time, 401 without a token, and defaults to the last 30 days', async () => {
     const inbound = await admin('GET', '/api/rules/performance?set=inbound', ANA);
     expect(inbound.statusCode).toBe(400);

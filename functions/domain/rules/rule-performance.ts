@@ -11,6 +11,17 @@ const DAY_MS = 86_400_000;
 /** Days a performance window may span: every day is listed per rule, so the answer grows with it. */
 export const MAX_PERFORMANCE_DAYS = 366;
 
+/**
+ * How far before the window the queue looks for cases still open at its start. A case waits at
+ * most PENDING_SLA (24 h by default) before the SLA sweep closes or escalates it, so 90 days covers
+ * any sane setting, while the read stays bounded by the window (not by every case ever opened).
+ * A case open longer than that before the window is not counted in its `open` figures.
+ */
+export const QUEUE_LOOKBACK_DAYS = 90;
+
+/** Where the queue's case rows start: QUEUE_LOOKBACK_DAYS before the window. */
+export const queueLookbackStart = (from: Date): Date => new Date(from.getTime() - QUEUE_LOOKBACK_DAYS * DAY_MS);
+
 /** A time that stays a four-digit year in UTC (`toISOString` writes year 10000 as `+010000`, which sorts before any decision). */
 const inUtcYears = (value: string) => Number.isNaN(Date.parse(value)) || /^\d{4}-/.test(new Date(value).toISOString());
 const time = () =>

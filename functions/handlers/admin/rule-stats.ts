@@ -1,6 +1,7 @@
 import {
   MAX_PERFORMANCE_DAYS,
   performanceWindow,
+  queueLookbackStart,
   RulePerformanceQuerySchema,
   rulePerformance,
 } from '#domain/rules/rule-performance.js';
@@ -70,7 +71,8 @@ export const ruleStatsOperations = (deps: AdminDeps): RuleStatsOperations => ({
       ]);
     const [rules, cases] = await Promise.all([
       deps.ruleSets.ruleIds('outbound'),
-      deps.ruleStats.caseRowsBefore(to.toISOString()),
+      // Bounded: cases opened within QUEUE_LOOKBACK_DAYS before the window, not every case ever.
+      deps.ruleStats.caseRows(queueLookbackStart(from).toISOString(), to.toISOString()),
     ]);
     const hits = (
       await Promise.all(rules.map((rule) => deps.ruleStats.hitRows(rule, from.toISOString(), to.toISOString())))
