@@ -125,51 +125,35 @@ const upgradeTable = async (
   spec: (typeof TABLES)[TableKey],
   attributeType: (name: string) => { AttributeName: string; AttributeType: 'S' },
 ) => {
-  const describe = async () => (await client.send(new DescribeTableCommand({ TableName }))).Table;
-  // Each step is tried until the table takes it (DynamoDB Local refuses a change while the table
-  // is still updating), and looks first whether it is done already, so a retry never repeats it.
-  const step = (
-    what: string,
-    done: (table: Awaited<ReturnType<typeof describe>>) => boolean,
-    run: () => Promise<unknown>,
-  ) =>
+  const { Table: table } = await client.send(new DescribeTableCommand({ TableName }));
+  const waitActive = () =>
     waitFor(
       async () => {
-        const table = await describe();
-        if (done(table)) return;
-        if (table?.TableStatus !== 'ACTIVE') throw new Error(`table ${TableName} is ${table?.TableStatus}`);
-        await run();
-        if (!done(await describe())) throw new Error(`${what} not yet there`);
+        const now = (await client.send(new DescribeTableCommand({ TableName }))).Table;
+        const busy =
+          now?.TableStatus !== 'ACTIVE' || now.GlobalSecondaryIndexes?.some((i) => i.IndexStatus !== 'ACTIVE');
+        if (busy) throw new Error(`table ${TableName} is ${now?.TableStatus}`);
       },
-      60_000,
-      `${what} on ${TableName}`,
+      30_000,
+      `table ${TableName}`,
     );
-  if ('stream' in spec) {
-    await step(
-      'the stream',
-      (table) => table?.StreamSpecification?.StreamEnabled === true,
-      () =>
-        client.send(
-          new UpdateTableCommand({
-            TableName,
-            StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream },
-          }),
-        ),
+  if ('stream' in spec && !table?.StreamSpecification?.StreamEnabled) {
+    await client.send(
+      new UpdateTableCommand({ TableName, StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream } }),
     );
+    await waitActive();
   }
+  const present = new Set((table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
   for (const index of spec.indexes as readonly IndexSpec[]) {
-    await step(
-      `index ${index.name}`,
-      (table) => (table?.GlobalSecondaryIndexes ?? []).some((present) => present.IndexName === index.name),
-      () =>
-        client.send(
-          new UpdateTableCommand({
-            TableName,
-            AttributeDefinitions: [attributeType(index.partitionKey), attributeType(index.sortKey)],
-            GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }],
-          }),
-        ),
+    if (present.has(index.name)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName,
+        AttributeDefinitions: [attributeType(index.partitionKey), attributeType(index.sortKey)],
+        GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }],
+      }),
     );
+    await waitActive();
   }
 };
 
