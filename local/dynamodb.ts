@@ -9,7 +9,6 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
-  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type IndexSpec, TABLES, type TableKey } from '#lib/tables.js';
@@ -103,64 +102,7 @@ export const localDynamoClient = (endpoint: string) =>
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
 
-/** One index of a table spec as DynamoDB takes it. */
-const indexDefinition = (index: IndexSpec) => ({
-  IndexName: index.name,
-  KeySchema: [
-    { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
-    { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
-  ],
-  Projection: index.include
-    ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.include] }
-    : { ProjectionType: 'ALL' as const },
-});
-
-/**
- * Brings a table that an earlier release created (a kept `.local/dynamodb`) up to its spec, as a
- * deploy would: its stream turned on, and each index it lacks added. Nothing is removed.
- */
-const upgradeTable = async (
-  client: DynamoDBClient,
-  TableName: string,
-  spec: (typeof TABLES)[TableKey],
-  attributeType: (name: string) => { AttributeName: string; AttributeType: 'S' },
-) => {
-  const { Table: table } = await client.send(new DescribeTableCommand({ TableName }));
-  const waitActive = () =>
-    waitFor(
-      async () => {
-        const now = (await client.send(new DescribeTableCommand({ TableName }))).Table;
-        const busy =
-          now?.TableStatus !== 'ACTIVE' || now.GlobalSecondaryIndexes?.some((i) => i.IndexStatus !== 'ACTIVE');
-        if (busy) throw new Error(`table ${TableName} is ${now?.TableStatus}`);
-      },
-      30_000,
-      `table ${TableName}`,
-    );
-  if ('stream' in spec && !table?.StreamSpecification?.StreamEnabled) {
-    await client.send(
-      new UpdateTableCommand({ TableName, StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream } }),
-    );
-    await waitActive();
-  }
-  const present = new Set((table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
-  for (const index of spec.indexes as readonly IndexSpec[]) {
-    if (present.has(index.name)) continue;
-    await client.send(
-      new UpdateTableCommand({
-        TableName,
-        AttributeDefinitions: [attributeType(index.partitionKey), attributeType(index.sortKey)],
-        GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }],
-      }),
-    );
-    await waitActive();
-  }
-};
-
-/**
- * Creates every table of lib/tables.ts; a table that exists already (from an earlier release's
- * local data) gets what its spec added since: its stream and its missing indexes.
- */
+/** Creates every table of lib/tables.ts (idempotent: existing tables are left as they are). */
 export const createTables = async (endpoint: string, names: Record<TableKey, string>): Promise<void> => {
   const client = localDynamoClient(endpoint);
   try {
@@ -168,7 +110,6 @@ export const createTables = async (endpoint: string, names: Record<TableKey, str
       const TableName = names[key];
       const sortKey = 'sortKey' in spec ? spec.sortKey : undefined;
       const attributes = new Set<string>([spec.partitionKey, ...(sortKey ? [sortKey] : [])]);
-      const attributeType = (AttributeName: string) => ({ AttributeName, AttributeType: 'S' as const });
       for (const index of spec.indexes as readonly { partitionKey: string; sortKey: string }[]) {
         attributes.add(index.partitionKey);
         attributes.add(index.sortKey);
@@ -182,18 +123,26 @@ export const createTables = async (endpoint: string, names: Record<TableKey, str
               { AttributeName: spec.partitionKey, KeyType: 'HASH' },
               ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
             ],
-            AttributeDefinitions: [...attributes].map(attributeType),
+            AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
             ...('stream' in spec ? { StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream } } : {}),
             ...(spec.indexes.length
               ? {
-                  GlobalSecondaryIndexes: (spec.indexes as readonly IndexSpec[]).map(indexDefinition),
+                  GlobalSecondaryIndexes: (spec.indexes as readonly IndexSpec[]).map((index) => ({
+                    IndexName: index.name,
+                    KeySchema: [
+                      { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                      { AttributeName: index.sortKey, KeyType: 'RANGE' },
+                    ],
+                    Projection: index.include
+                      ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.include] }
+                      : { ProjectionType: 'ALL' },
+                  })),
                 }
               : {}),
           }),
         );
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
-        await upgradeTable(client, TableName, spec, attributeType);
         continue;
       }
       await waitFor(
