@@ -61,43 +61,53 @@ const DECISION_PROJECTION = {
   names: { '#id': 'transactionId', '#created': 'createdAt', '#status': 'status', '#tx': 'transaction' },
 };
 
-const StoredSummarySchema = z.looseObject({
-  backtestId: z.string(),
-  ruleSet: RuleSetNameSchema,
-  version: z.number().int().positive(),
-  from: z.string(),
-  to: z.string(),
-  createdBy: z.string(),
-  createdAt: z.string(),
-  finishedAt: z.string().optional(),
-  status: z.enum(['RUNNING', 'DONE', 'FAILED']),
-  error: z.string().optional(),
-  segments: z.number().int().positive(),
-  segmentsDone: z.number().int().nonnegative().default(0),
-  rules: z.array(z.string()),
-  readUnits: z.number().nonnegative().default(0),
-  lastPageAt: z.string().optional(),
-});
+// Schemas here are z.lazy: built on their first parse, so a function that never parses them
+// does not build them at cold start (npm run bench:cold).
+const StoredSummarySchema = z.lazy(() =>
+  z.looseObject({
+    backtestId: z.string(),
+    ruleSet: RuleSetNameSchema,
+    version: z.number().int().positive(),
+    from: z.string(),
+    to: z.string(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    finishedAt: z.string().optional(),
+    status: z.enum(['RUNNING', 'DONE', 'FAILED']),
+    error: z.string().optional(),
+    segments: z.number().int().positive(),
+    segmentsDone: z.number().int().nonnegative().default(0),
+    rules: z.array(z.string()),
+    readUnits: z.number().nonnegative().default(0),
+    lastPageAt: z.string().optional(),
+  }),
+);
 
-const RuleFiguresSchema = z.object({
-  hits: z.number().int().nonnegative(),
-  analystRejected: z.number().int().nonnegative(),
-  analystApproved: z.number().int().nonnegative(),
-});
-const FlipSchema = z.object({
-  transactionId: z.string(),
-  createdAt: z.string(),
-  from: z.enum(['APPROVED', 'REJECTED', 'PENDING_EXTERNAL_APPROVAL']),
-  to: z.enum(['APPROVED', 'REJECTED', 'PENDING_EXTERNAL_APPROVAL']),
-  rules: z.array(z.string()),
-  analyst: z.enum(['APPROVED', 'REJECTED']).nullable(),
-});
-const StoredPageSchema = z.looseObject({
-  flips: z.instanceof(Uint8Array).optional(),
-  perRule: z.record(z.string(), RuleFiguresSchema).default({}),
-  nextKey: z.object({ transactionId: z.string() }).optional(),
-  last: z.boolean().default(false),
-});
+const RuleFiguresSchema = z.lazy(() =>
+  z.object({
+    hits: z.number().int().nonnegative(),
+    analystRejected: z.number().int().nonnegative(),
+    analystApproved: z.number().int().nonnegative(),
+  }),
+);
+const FlipSchema = z.lazy(() =>
+  z.object({
+    transactionId: z.string(),
+    createdAt: z.string(),
+    from: z.enum(['APPROVED', 'REJECTED', 'PENDING_EXTERNAL_APPROVAL']),
+    to: z.enum(['APPROVED', 'REJECTED', 'PENDING_EXTERNAL_APPROVAL']),
+    rules: z.array(z.string()),
+    analyst: z.enum(['APPROVED', 'REJECTED']).nullable(),
+  }),
+);
+const StoredPageSchema = z.lazy(() =>
+  z.looseObject({
+    flips: z.instanceof(Uint8Array).optional(),
+    perRule: z.record(z.string(), RuleFiguresSchema).default({}),
+    nextKey: z.object({ transactionId: z.string() }).optional(),
+    last: z.boolean().default(false),
+  }),
+);
 
 const summaryOf = (item: Record<string, unknown>): BacktestSummary => {
   const stored = StoredSummarySchema.parse(item);

@@ -29,43 +29,51 @@ import { queryAll } from './query-all.js';
  * wrote, leaves every row as the latest image of its decision made it.
  */
 const Status = z.enum(['APPROVED', 'REJECTED', 'PENDING_EXTERNAL_APPROVAL']);
-const HitRowSchema = z.object({
-  pk: z.string(),
-  sk: z.string(),
-  kind: z.literal('hit'),
-  rule: z.string(),
-  transactionId: z.string(),
-  createdAt: z.string(),
-  status: z.string(),
-  caseOpenedAt: z.string().optional(),
-  decidedAt: z.string().optional(),
-  decidedBy: z.string().optional(),
-  byPerson: z.boolean(),
-  imageAt: z.string(),
-});
-const CaseRowSchema = z.object({
-  pk: z.string(),
-  sk: z.string(),
-  kind: z.literal('case'),
-  transactionId: z.string(),
-  openedAt: z.string(),
-  status: z.string(),
-  closedAt: z.string().optional(),
-  imageAt: z.string(),
-});
-const ShadowRowSchema = z.object({
-  pk: z.string(),
-  sk: z.string(),
-  kind: z.literal('shadow'),
-  transactionId: z.string(),
-  createdAt: z.string(),
-  version: z.number(),
-  live: Status,
-  shadow: Status,
-  liveHits: z.array(z.string()),
-  shadowHits: z.array(z.string()),
-  imageAt: z.string(),
-});
+// Schemas here are z.lazy: built on their first parse, so a function that never parses them
+// does not build them at cold start (npm run bench:cold).
+const HitRowSchema = z.lazy(() =>
+  z.object({
+    pk: z.string(),
+    sk: z.string(),
+    kind: z.literal('hit'),
+    rule: z.string(),
+    transactionId: z.string(),
+    createdAt: z.string(),
+    status: z.string(),
+    caseOpenedAt: z.string().optional(),
+    decidedAt: z.string().optional(),
+    decidedBy: z.string().optional(),
+    byPerson: z.boolean(),
+    imageAt: z.string(),
+  }),
+);
+const CaseRowSchema = z.lazy(() =>
+  z.object({
+    pk: z.string(),
+    sk: z.string(),
+    kind: z.literal('case'),
+    transactionId: z.string(),
+    openedAt: z.string(),
+    status: z.string(),
+    closedAt: z.string().optional(),
+    imageAt: z.string(),
+  }),
+);
+const ShadowRowSchema = z.lazy(() =>
+  z.object({
+    pk: z.string(),
+    sk: z.string(),
+    kind: z.literal('shadow'),
+    transactionId: z.string(),
+    createdAt: z.string(),
+    version: z.number(),
+    live: Status,
+    shadow: Status,
+    liveHits: z.array(z.string()),
+    shadowHits: z.array(z.string()),
+    imageAt: z.string(),
+  }),
+);
 
 /** A decisions-table image as a stream record carries it (AttributeValue form), as the mapping reads it. */
 export const decisionFromImage = (image: Record<string, AttributeValue> | undefined): StatsDecision | undefined => {

@@ -25,9 +25,9 @@ export const DeliverConfigSchema = configSchema(
   tablesConfig('deliveries', 'history'),
   queuesConfig('deliveries'),
   deadLetterQueuesConfig('deliveries'),
-  toqioWebhookConfig,
-  onepipeOutboundConfig,
-  deliveryConfig,
+  toqioWebhookConfig(),
+  onepipeOutboundConfig(),
+  deliveryConfig(),
 );
 
 type DeliverDeps = Parameters<typeof deliverWebhook>[1];

@@ -7,10 +7,10 @@ import { logger } from '#shared/logger.js';
 import { metrics } from '#shared/metrics.js';
 import { scheduledHandler } from '#shared/sqs.js';
 
-export const ExpireCasesConfigSchema = configSchema(caseWorkflowConfig, casesConfig);
+export const ExpireCasesConfigSchema = configSchema(caseWorkflowConfig, casesConfig());
 
 export interface ExpireCasesDeps {
-  config: ConfigOf<typeof casesConfig>;
+  config: ConfigOf<ReturnType<typeof casesConfig>>;
   workflow: ReturnType<typeof caseWorkflow>;
 }
 

@@ -3,7 +3,7 @@ import { builtOnFirstCall, documentClientFor, functionConfig } from '#shared/col
 import { configSchema, ruleSetVersionConfig, tablesConfig } from '#shared/config.js';
 import { httpHandler, json } from '#shared/http.js';
 
-export const HealthConfigSchema = configSchema(tablesConfig('decisions'), ruleSetVersionConfig);
+export const HealthConfigSchema = configSchema(tablesConfig('decisions'), ruleSetVersionConfig());
 
 export interface HealthDeps {
   storage: ReturnType<typeof storageProbe>;

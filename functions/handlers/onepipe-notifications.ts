@@ -32,10 +32,10 @@ import { activeRulesFrom } from '#shared/rule-source.js';
 
 const onepipeShape = {
   ...tablesConfig('notifications', 'mappings', 'deliveries', 'decisions', 'ruleSets'),
-  ...bodyLimitConfig,
-  ...onepipeInboundConfig,
+  ...bodyLimitConfig(),
+  ...onepipeInboundConfig(),
   // Outbound too: to recognise (and refuse) our own request_refs, and to query OnePipe when confirming credits.
-  ...onepipeOutboundConfig,
+  ...onepipeOutboundConfig(),
 };
 export const OnepipeNotificationsConfigSchema = configSchema(onepipeShape);
 

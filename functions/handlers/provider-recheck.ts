@@ -8,7 +8,7 @@ import { metrics } from '#shared/metrics.js';
 import { providerPortFor } from '#shared/provider.js';
 import { sqsHandler } from '#shared/sqs.js';
 
-export const ProviderRecheckConfigSchema = configSchema(tablesConfig('decisions', 'history'), providerConfig);
+export const ProviderRecheckConfigSchema = configSchema(tablesConfig('decisions', 'history'), providerConfig());
 
 type LateVerdictDeps = Parameters<typeof checkLateVerdict>[1];
 export interface ProviderRecheckDeps {

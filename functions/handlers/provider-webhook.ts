@@ -43,9 +43,9 @@ import { providerPortFor } from '#shared/provider.js';
 const providerWebhookShape = {
   ...caseWorkflowConfig,
   ...tablesConfig('decisions', 'counters', 'history', 'deliveries'),
-  ...providerConfig,
-  ...providerWebhookConfig,
-  ...casesConfig,
+  ...providerConfig(),
+  ...providerWebhookConfig(),
+  ...casesConfig(),
 };
 export const ProviderWebhookConfigSchema = configSchema(providerWebhookShape);
 

@@ -7,7 +7,11 @@ import { configSchema, queuesConfig, sweeperConfig, tablesConfig } from '#shared
 import { metrics } from '#shared/metrics.js';
 import { scheduledHandler } from '#shared/sqs.js';
 
-export const SweeperConfigSchema = configSchema(tablesConfig('deliveries'), queuesConfig('deliveries'), sweeperConfig);
+export const SweeperConfigSchema = configSchema(
+  tablesConfig('deliveries'),
+  queuesConfig('deliveries'),
+  sweeperConfig(),
+);
 
 /** Every minute: re-enqueue deliveries whose queue message was lost (the outbox's safety net). */
 export const buildHandler = (deps: Parameters<typeof sweepDeliveries>[0]) =>

@@ -31,10 +31,10 @@ import { tracer } from '#shared/tracer.js';
 const validateShape = {
   ...tablesConfig('decisions', 'counters', 'history', 'deliveries', 'ruleSets'),
   ...queuesConfig('providerChecks', 'degradedAnswers'),
-  ...toqioApiKeyConfig,
-  ...validateConfig,
-  ...providerConfig,
-  ...onepipeOutboundConfig,
+  ...toqioApiKeyConfig(),
+  ...validateConfig(),
+  ...providerConfig(),
+  ...onepipeOutboundConfig(),
 };
 export const ValidateConfigSchema = configSchema(validateShape);
 

@@ -14,7 +14,7 @@ import { logger } from './logger.js';
  */
 export const caseWorkflowConfig = {
   ...tablesConfig('decisions', 'history', 'deliveries'),
-  ...onepipeReportsConfig,
+  ...onepipeReportsConfig(),
 };
 export type CaseWorkflowConfig = ConfigOf<typeof caseWorkflowConfig>;
 
@@ -23,7 +23,7 @@ export type CaseWorkflowConfig = ConfigOf<typeof caseWorkflowConfig>;
  * payments in OnePipe's currency are reported (a USD amount is not kobo); the rest are logged.
  */
 export const approvedPaymentReports =
-  (config: ConfigOf<typeof onepipeReportsConfig>) =>
+  (config: ConfigOf<ReturnType<typeof onepipeReportsConfig>>) =>
   (transaction: NormalisedTransaction, now: Date): Delivery[] => {
     if (!config.ONEPIPE_LISTENER_URL) return [];
     const report = debitReportDelivery(
@@ -46,7 +46,7 @@ export const approvedPaymentReports =
 
 /** What the case of an approved payment says about its OnePipe report (only when none is sent). */
 export const approvedPaymentNote =
-  (config: ConfigOf<typeof onepipeReportsConfig>) =>
+  (config: ConfigOf<ReturnType<typeof onepipeReportsConfig>>) =>
   (transaction: NormalisedTransaction): string | undefined =>
     config.ONEPIPE_LISTENER_URL && transaction.currency !== config.ONEPIPE_CURRENCY
       ? unreportedPaymentNote(transaction, config.ONEPIPE_CURRENCY)

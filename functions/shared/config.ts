@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import * as z from 'zod';
-import { HttpProviderSettingsSchema } from '#domain/providers/http-mapping.js';
+import { httpProviderSettingsSchema } from '#domain/providers/http-mapping.js';
 import { QUEUES, type QueueKey } from '#lib/queues.js';
 import { FUNCTIONS } from '#lib/routes.js';
 import { SECRETS, type SecretKey } from '#lib/secrets.js';
@@ -116,7 +116,7 @@ export const deadLetterQueuesConfig = <K extends QueueKey>(...keys: K[]) =>
   Object.fromEntries(keys.map((key) => [QUEUES[key].dlqEnvVar, z.string().min(1)])) as DeadLetterVars<K>;
 
 /** What Toqio calls us with (validate). */
-export const toqioApiKeyConfig = {
+export const toqioApiKeyConfig = () => ({
   /** Required wherever the toqio secret is bound (and always locally); see crossChecks. */
   TOQIO_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The key being rotated out: still accepted from Toqio until it is removed (never sent). */
@@ -126,62 +126,62 @@ export const toqioApiKeyConfig = {
     .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
     .default('x-api-key')
     .transform((value) => value.toLowerCase()),
-};
+});
 
 /** Where Toqio's webhooks go, with its key (deliver). */
-export const toqioWebhookConfig = {
-  ...toqioApiKeyConfig,
+export const toqioWebhookConfig = () => ({
+  ...toqioApiKeyConfig(),
   TOQIO_WEBHOOK_BASE_URL: z.url(),
-};
+});
 
 /** Largest HTTP body taken: the stored decision (raw body plus normalised copies) is sized for 256 KB. */
-export const bodyLimitConfig = {
+export const bodyLimitConfig = () => ({
   MAX_BODY_BYTES: positiveInt(256 * 1024).pipe(z.number().max(256 * 1024, 'must be at most 262144 (256 KB)')),
-};
+});
 
 /** The version of the rule set the stack ships (health reports it without compiling any rules). */
-export const ruleSetVersionConfig = {
+export const ruleSetVersionConfig = () => ({
   RULE_SET_VERSION: z.string().min(1),
-};
+});
 
 /**
  * Where a function's rules come from: the ACTIVE version in the rule sets table, looked up again
  * at most every RULES_REFRESH_SECONDS (a newly approved version decides within that), and the
  * shipped file, which decides only until version 1 is seeded from it.
  */
-export const outboundRulesConfig = {
+export const outboundRulesConfig = () => ({
   RULES_FILE: z.string().default('rules/default.yaml'),
   RULES_REFRESH_SECONDS: positiveInt(30).pipe(z.number().max(60, 'must be at most 60 (the issue allows 60 s)')),
-};
+});
 
 /** How validate decides (besides the provider). */
-export const validateConfig = {
-  ...bodyLimitConfig,
-  ...outboundRulesConfig,
+export const validateConfig = () => ({
+  ...bodyLimitConfig(),
+  ...outboundRulesConfig(),
   VALIDATE_BUDGET_MS: positiveInt(2000).pipe(z.number().max(25000, 'must stay below the API Gateway limit')),
   /** What a payment gets when storage fails. Only REJECTED: an approval is never answered unless stored. */
   FAIL_MODE: z
     .enum(['REJECTED'], { error: 'must be REJECTED (approvals and pending payments are always stored)' })
     .default('REJECTED'),
-};
+});
 
 /** Sending webhooks (deliver). */
-export const deliveryConfig = {
+export const deliveryConfig = () => ({
   /** Per-attempt HTTP timeout of outbound webhooks. */
   DELIVERY_TIMEOUT_MS: positiveInt(10_000).pipe(z.number().max(60_000)),
   DELIVERY_RETRY_DELAYS: csvNumbers.default([30, 120, 600, 1800, 3600, 7200, 21600, 43200]),
   /** Standard Webhooks signing secret (optional); every webhook then carries webhook-signature. */
   WEBHOOK_SIGNING_SECRET: z.string().min(24).optional(),
-};
+});
 
 /** The outbox's safety net (sweeper). */
-export const sweeperConfig = {
+export const sweeperConfig = () => ({
   /** The sweeper re-enqueues deliveries left QUEUED (or overdue) this long. */
   SWEEPER_STALE_AFTER_SECONDS: positiveInt(60),
-};
+});
 
 /** Which approved payments are reported to OnePipe, and how: what queues a report needs (no secret). */
-export const onepipeReportsConfig = {
+export const onepipeReportsConfig = () => ({
   ONEPIPE_LISTENER_URL: z.url().optional(),
   /** `auth.auth_provider` in the debit reports we send OnePipe. */
   ONEPIPE_PROVIDER_NAME: z.string().min(1).default('TmProxy'),
@@ -192,18 +192,18 @@ export const onepipeReportsConfig = {
     .string()
     .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
     .default('NGN'),
-};
+});
 
 /** Our own calls to OnePipe: debit reports of approved payments, and credit queries, signed. */
-export const onepipeOutboundConfig = {
+export const onepipeOutboundConfig = () => ({
   /** What we sign our own calls to OnePipe with (debit reports, queries): never accepted inbound. */
   ONEPIPE_OUTBOUND_CLIENT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   ONEPIPE_OUTBOUND_API_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
-  ...onepipeReportsConfig,
-};
+  ...onepipeReportsConfig(),
+});
 
 /** OnePipe's notifications (and, with them, the inbound rules). */
-export const onepipeInboundConfig = {
+export const onepipeInboundConfig = () => ({
   /** What OnePipe signs its notifications with and sends as Bearer: accepted inbound only. */
   // OnePipe signs with MD5 of `request_ref;secret`: a short secret falls to an offline search
   // from one captured notification.
@@ -217,14 +217,14 @@ export const onepipeInboundConfig = {
   /** What SAVE_TRANSACTION carries as `balance`, which Toqio requires and OnePipe does not report. */
   TOQIO_INBOUND_BALANCE: z.enum(['zero', 'omit']).default('zero'),
   INBOUND_RULES_FILE: z.string().default('rules/inbound.yaml'),
-  RULES_REFRESH_SECONDS: outboundRulesConfig.RULES_REFRESH_SECONDS,
-};
+  RULES_REFRESH_SECONDS: outboundRulesConfig().RULES_REFRESH_SECONDS,
+});
 
 /**
  * Which provider decides and how, without its credentials: what the admin function's provider
  * report names, and what every function calling the provider shares.
  */
-export const providerIdentityConfig = {
+export const providerIdentityConfig = () => ({
   /** Who decides: the built-in rules, a generic HTTP provider, or Flagright. */
   TM_PROVIDER: z.enum(['rules', 'http', 'flagright']).default('rules'),
   TM_PROVIDER_MODE: z.enum(['primary', 'both', 'shadow']).default('primary'),
@@ -239,13 +239,13 @@ export const providerIdentityConfig = {
         return z.NEVER;
       }
     })
-    .pipe(HttpProviderSettingsSchema)
+    .pipe(z.lazy(httpProviderSettingsSchema))
     .optional(),
-};
+});
 
 /** Who decides besides the rules, and how it is called. */
-export const providerConfig = {
-  ...providerIdentityConfig,
+export const providerConfig = () => ({
+  ...providerIdentityConfig(),
   PROVIDER_TIMEOUT_MS: positiveInt(1500).pipe(z.number().max(10_000)),
   /** What a payment gets when the provider times out, fails or answers something unreadable. */
   PROVIDER_FALLBACK: z.enum(['PENDING', 'REJECTED', 'APPROVED']).default('PENDING'),
@@ -259,19 +259,19 @@ export const providerConfig = {
   FLAGRIGHT_API_KEY: z.string().min(8).optional(),
   /** Let Flagright check that originUserId / destinationUserId exist (only when users are synced to it). */
   FLAGRIGHT_VALIDATE_USERS: flag(false),
-};
+});
 
 /** Providers' asynchronous verdicts (providerWebhook). */
-export const providerWebhookConfig = {
+export const providerWebhookConfig = () => ({
   /** The secret of our endpoint in Flagright's console: its webhooks carry x-flagright-signature. */
   FLAGRIGHT_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** HMAC-SHA256 secret providers sign their webhooks with, and the accepted clock skew. */
   PROVIDER_WEBHOOK_SECRET: z.string().min(24).optional(),
   PROVIDER_WEBHOOK_TOLERANCE_SECONDS: positiveInt(300),
-};
+});
 
 /** How cases are decided: four-eyes and the time limit. */
-export const casesConfig = {
+export const casesConfig = () => ({
   /** Base amount at or above which a case needs two people (four-eyes). */
   FOUR_EYES_THRESHOLD: z.coerce.number().positive().default(100_000),
   /** How long a payment may stay pending before the sweeper closes it. */
@@ -280,10 +280,10 @@ export const casesConfig = {
   PENDING_SLA_POLICY: z.enum(['REJECTED', 'APPROVED']).default('REJECTED'),
   /** Cases this close to the SLA are shown at risk (default: the last fifth of the SLA). */
   PENDING_SLA_WARNING: duration('0s'),
-};
+});
 
 /** The admin function: sign-in and the web UI. */
-export const adminConfig = {
+export const adminConfig = () => ({
   ADMIN_TOKENS: adminTokens.optional(),
   /** Tokens being rotated out (name:role:token): each person's old token, still accepted until removed. */
   ADMIN_TOKENS_PREVIOUS: adminTokens.optional(),
@@ -292,7 +292,7 @@ export const adminConfig = {
   ADMIN_SIGNIN_WINDOW_SECONDS: positiveInt(300),
   /** Where the admin function finds the built web UI (index.html, app.js). */
   UI_DIR: z.string().default('ui-dist'),
-};
+});
 
 /** The pieces of a configuration as one shape. */
 type Merged<P extends readonly z.ZodRawShape[]> = P extends readonly [
@@ -310,22 +310,29 @@ export const configSchema = <P extends z.ZodRawShape[]>(...pieces: P) =>
  * Every variable set by hand, for every function: what the local stack (one process for all) checks
  * at start. RULE_SET_VERSION is not among them: the stacks set it from the rule set file.
  */
-export const ConfigSchema = configSchema({
-  ...tablesConfig('decisions', 'counters', 'deliveries', 'history', 'notifications', 'mappings'),
-  ...queuesConfig('deliveries', 'providerChecks', 'degradedAnswers'),
-  ...deadLetterQueuesConfig('deliveries'),
-  ...toqioWebhookConfig,
-  ...validateConfig,
-  ...deliveryConfig,
-  ...sweeperConfig,
-  ...onepipeOutboundConfig,
-  ...onepipeInboundConfig,
-  ...providerConfig,
-  ...providerWebhookConfig,
-  ...casesConfig,
-  ...adminConfig,
-});
-export type Config = z.infer<typeof ConfigSchema>;
+const buildAllConfigSchema = () =>
+  configSchema({
+    ...tablesConfig('decisions', 'counters', 'deliveries', 'history', 'notifications', 'mappings'),
+    ...queuesConfig('deliveries', 'providerChecks', 'degradedAnswers'),
+    ...deadLetterQueuesConfig('deliveries'),
+    ...toqioWebhookConfig(),
+    ...validateConfig(),
+    ...deliveryConfig(),
+    ...sweeperConfig(),
+    ...onepipeOutboundConfig(),
+    ...onepipeInboundConfig(),
+    ...providerConfig(),
+    ...providerWebhookConfig(),
+    ...casesConfig(),
+    ...adminConfig(),
+  });
+let allConfig: ReturnType<typeof buildAllConfigSchema> | undefined;
+/** Built on first use (the local stack, the stage checks): a deployed function never builds it. */
+export const allConfigSchema = () => {
+  allConfig ??= buildAllConfigSchema();
+  return allConfig;
+};
+export type Config = z.infer<ReturnType<typeof buildAllConfigSchema>>;
 
 /** The deliver function's own timeout must leave this much for the lease, the record and the queue. */
 const DELIVER_HEADROOM_MS = 5000;
@@ -450,7 +457,7 @@ export const parseConfigWith = <S extends z.ZodObject>(
  * variable. Unset settings take the functions' defaults, so a check against a default applies too.
  */
 export const settingsProblems = (names: readonly string[], env: Record<string, string>): string[] => {
-  const shape = ConfigSchema.shape as Record<string, z.ZodType>;
+  const shape = allConfigSchema().shape as Record<string, z.ZodType>;
   const schema = z.object(Object.fromEntries(names.map((name) => [name, shape[name] ?? z.never()])));
   const result = schema.safeParse(env);
   return result.success
@@ -459,7 +466,7 @@ export const settingsProblems = (names: readonly string[], env: Record<string, s
 };
 
 /** Parses every variable of every function (the local stack checks this at start). */
-export const parseConfig = (env: Record<string, string | undefined>): Config => parseConfigWith(ConfigSchema, env);
+export const parseConfig = (env: Record<string, string | undefined>): Config => parseConfigWith(allConfigSchema(), env);
 
 /**
  * A function's configuration: the environment, with each secret bound to this function (its
@@ -490,7 +497,7 @@ let cached: Promise<Config> | undefined;
 
 /** Every variable of every function, with the bound secrets, parsed once (see loadConfig). */
 export const getConfig = (fetchSecret?: (arn: string) => Promise<Record<string, string>>): Promise<Config> => {
-  cached ??= loadConfig(ConfigSchema, fetchSecret);
+  cached ??= loadConfig(allConfigSchema(), fetchSecret);
   return cached;
 };
 

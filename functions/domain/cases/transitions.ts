@@ -31,13 +31,17 @@ export interface Actor {
   role: 'analyst' | 'supervisor' | 'system';
 }
 
+// Schemas here are z.lazy: built on their first parse, so a function that never parses them
+// does not build them at cold start (npm run bench:cold).
 /** One person's decision on a four-eyes case, before the final one. */
-export const ReviewerDecisionSchema = z.looseObject({
-  status: z.enum(['APPROVED', 'REJECTED']),
-  reason: z.string(),
-  by: z.string(),
-  at: z.string(),
-});
+export const ReviewerDecisionSchema = z.lazy(() =>
+  z.looseObject({
+    status: z.enum(['APPROVED', 'REJECTED']),
+    reason: z.string(),
+    by: z.string(),
+    at: z.string(),
+  }),
+);
 export type FirstDecision = z.infer<typeof ReviewerDecisionSchema>;
 
 /**
@@ -46,30 +50,32 @@ export type FirstDecision = z.infer<typeof ReviewerDecisionSchema>;
  * FINAL, version 1); informational cases (`onepipe#`, `provider-late:`) are INFORMATIONAL. Unknown
  * attributes (facts, hits, the raw payload, ...) are kept as stored.
  */
-export const CaseRecordSchema = z.looseObject({
-  transactionId: z.string().min(1),
-  status: z.enum(['APPROVED', 'REJECTED', 'PENDING_EXTERNAL_APPROVAL', 'INFORMATIONAL']),
-  reviewStage: z.enum(['FIRST', 'SECOND', 'ESCALATED', 'FINAL']).default('FINAL'),
-  version: z.number().int().positive().default(1),
-  createdAt: z.string(),
-  customer: z.string(),
-  baseAmount: z.number().default(0),
-  currency: z.string().nullable().optional(),
-  reasons: z.array(z.looseObject({ rule: z.string(), description: z.string() })).default([]),
-  ruleIds: z.array(z.string()).optional(),
-  claimedBy: z.string().optional(),
-  claimedAt: z.string().optional(),
-  firstDecision: ReviewerDecisionSchema.optional(),
-  /** The second person's decision when it disagreed with the first (the case then went to a third). */
-  secondDecision: ReviewerDecisionSchema.optional(),
-  /** When the SLA sweeper escalated the case instead of approving it without four eyes. */
-  slaEscalatedAt: z.string().optional(),
-  decidedAt: z.string().optional(),
-  decidedBy: z.string().optional(),
-  finalReason: z.string().optional(),
-  /** The normalised payment, as stored at validate time. */
-  transaction: z.custom<NormalisedTransaction>((value) => typeof value === 'object' && value !== null).nullish(),
-});
+export const CaseRecordSchema = z.lazy(() =>
+  z.looseObject({
+    transactionId: z.string().min(1),
+    status: z.enum(['APPROVED', 'REJECTED', 'PENDING_EXTERNAL_APPROVAL', 'INFORMATIONAL']),
+    reviewStage: z.enum(['FIRST', 'SECOND', 'ESCALATED', 'FINAL']).default('FINAL'),
+    version: z.number().int().positive().default(1),
+    createdAt: z.string(),
+    customer: z.string(),
+    baseAmount: z.number().default(0),
+    currency: z.string().nullable().optional(),
+    reasons: z.array(z.looseObject({ rule: z.string(), description: z.string() })).default([]),
+    ruleIds: z.array(z.string()).optional(),
+    claimedBy: z.string().optional(),
+    claimedAt: z.string().optional(),
+    firstDecision: ReviewerDecisionSchema.optional(),
+    /** The second person's decision when it disagreed with the first (the case then went to a third). */
+    secondDecision: ReviewerDecisionSchema.optional(),
+    /** When the SLA sweeper escalated the case instead of approving it without four eyes. */
+    slaEscalatedAt: z.string().optional(),
+    decidedAt: z.string().optional(),
+    decidedBy: z.string().optional(),
+    finalReason: z.string().optional(),
+    /** The normalised payment, as stored at validate time. */
+    transaction: z.custom<NormalisedTransaction>((value) => typeof value === 'object' && value !== null).nullish(),
+  }),
+);
 export type CaseRecord = z.infer<typeof CaseRecordSchema>;
 
 export type CaseAction =
@@ -104,15 +110,19 @@ export interface HistoryEntry {
   details?: Record<string, unknown>;
 }
 
-export const DecisionRequestSchema = z.strictObject({
-  status: z.enum(['APPROVED', 'REJECTED'], { error: 'must be APPROVED or REJECTED' }),
-  reason: z.string({ error: 'is required' }).trim().min(3, 'must say why (3+ characters)').max(2000),
-});
+export const DecisionRequestSchema = z.lazy(() =>
+  z.strictObject({
+    status: z.enum(['APPROVED', 'REJECTED'], { error: 'must be APPROVED or REJECTED' }),
+    reason: z.string({ error: 'is required' }).trim().min(3, 'must say why (3+ characters)').max(2000),
+  }),
+);
 export type DecisionRequest = z.infer<typeof DecisionRequestSchema>;
 
-export const NoteRequestSchema = z.strictObject({
-  text: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(5000),
-});
+export const NoteRequestSchema = z.lazy(() =>
+  z.strictObject({
+    text: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(5000),
+  }),
+);
 
 /** Refusals of case changes; their kinds map to HTTP statuses in the shared error table. */
 export class CaseNotFoundError extends NotFoundError {}

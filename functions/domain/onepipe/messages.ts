@@ -49,48 +49,55 @@ export const RequestRefSchema = z.preprocess(
     .refine((ref) => !/^(txref|burn|mapping|proposal)#/.test(ref), 'uses a reserved prefix'),
 );
 
-export const OnepipeNotificationSchema = z.looseObject({
-  request_ref: RequestRefSchema,
-  request_type: z
-    .string({ error: 'is required' })
-    .transform((value) => value.trim().toLowerCase())
-    .pipe(z.enum(NOTIFICATION_TYPES, { error: `must be one of ${NOTIFICATION_TYPES.join(', ')}` })),
-  requester: text,
-  mock_mode: text,
-  app_info: z.looseObject({}).nullish(),
-  details: z
-    .looseObject({
-      amount: kobo.nullish(),
-      status: text,
-      provider: text,
-      // A key of ours (the credit's claim, its informational case): never empty, never in our key spaces.
-      transaction_ref: z
-        .string()
-        .trim()
-        .min(1, 'must not be empty')
-        .max(128, 'must be at most 128 characters')
-        .refine((ref) => !/^(onepipe|txref|burn|mapping|proposal)#|^provider-late:/.test(ref), 'uses a reserved prefix')
-        .nullish(),
-      transaction_desc: text,
-      transaction_type: text,
-      customer_ref: text,
-      meta: z
-        .looseObject({
-          event_type: text,
-          cr_account: shortText(64),
-          cr_account_name: text,
-          narration: text,
-          originator_account_name: text,
-          originator_account_number: text,
-          originator_bank_name: text,
-          originator_cbn_code: text,
-          transaction_date: text,
-          payment_id: z.union([z.string().max(200), z.number()]).nullish(),
-        })
-        .nullish(),
-    })
-    .nullish(),
-});
+// Schemas here are z.lazy: built on their first parse, so a function that never parses them
+// does not build them at cold start (npm run bench:cold).
+export const OnepipeNotificationSchema = z.lazy(() =>
+  z.looseObject({
+    request_ref: RequestRefSchema,
+    request_type: z
+      .string({ error: 'is required' })
+      .transform((value) => value.trim().toLowerCase())
+      .pipe(z.enum(NOTIFICATION_TYPES, { error: `must be one of ${NOTIFICATION_TYPES.join(', ')}` })),
+    requester: text,
+    mock_mode: text,
+    app_info: z.looseObject({}).nullish(),
+    details: z
+      .looseObject({
+        amount: kobo.nullish(),
+        status: text,
+        provider: text,
+        // A key of ours (the credit's claim, its informational case): never empty, never in our key spaces.
+        transaction_ref: z
+          .string()
+          .trim()
+          .min(1, 'must not be empty')
+          .max(128, 'must be at most 128 characters')
+          .refine(
+            (ref) => !/^(onepipe|txref|burn|mapping|proposal)#|^provider-late:/.test(ref),
+            'uses a reserved prefix',
+          )
+          .nullish(),
+        transaction_desc: text,
+        transaction_type: text,
+        customer_ref: text,
+        meta: z
+          .looseObject({
+            event_type: text,
+            cr_account: shortText(64),
+            cr_account_name: text,
+            narration: text,
+            originator_account_name: text,
+            originator_account_number: text,
+            originator_bank_name: text,
+            originator_cbn_code: text,
+            transaction_date: text,
+            payment_id: z.union([z.string().max(200), z.number()]).nullish(),
+          })
+          .nullish(),
+      })
+      .nullish(),
+  }),
+);
 export type OnepipeNotification = z.infer<typeof OnepipeNotificationSchema>;
 
 /** OnePipe's documented acknowledgement (PaywithAccount collection, "Payment Notifications"). */
@@ -262,20 +269,22 @@ export const creditQuery = (notification: OnepipeNotification, outboundSecret: s
 });
 
 /** OnePipe's answer to a query, as far as a confirmation needs it (its standard response envelope). */
-export const QueryAnswerSchema = z.looseObject({
-  status: z.string(),
-  message: z.string().nullish(),
-  data: z
-    .looseObject({
-      provider_response: z
-        .looseObject({
-          transaction_final_amount: z.union([z.number(), z.string()]).nullish(),
-          amount: z.union([z.number(), z.string()]).nullish(),
-        })
-        .nullish(),
-    })
-    .nullish(),
-});
+export const QueryAnswerSchema = z.lazy(() =>
+  z.looseObject({
+    status: z.string(),
+    message: z.string().nullish(),
+    data: z
+      .looseObject({
+        provider_response: z
+          .looseObject({
+            transaction_final_amount: z.union([z.number(), z.string()]).nullish(),
+            amount: z.union([z.number(), z.string()]).nullish(),
+          })
+          .nullish(),
+      })
+      .nullish(),
+  }),
+);
 
 /**
  * A credit is confirmed when OnePipe answers `Successful` and, where its answer names an amount

@@ -50,25 +50,31 @@ const windowTime = () =>
   z.iso
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
     .refine(inUtcYears, { message: 'must be between years 0000 and 9999 in UTC' });
-export const BacktestRequestSchema = z
-  .strictObject({
-    from: windowTime(),
-    to: windowTime(),
-  })
-  // Only once both are dates (an unreadable one has its own problem).
-  .refine((body) => !(Date.parse(body.from) >= Date.parse(body.to)), { message: 'must be after from', path: ['to'] })
-  // Stored decisions carry `toISOString()` times: the window in the same form compares as text.
-  .transform((body) => ({ from: new Date(body.from).toISOString(), to: new Date(body.to).toISOString() }));
+// Schemas here are z.lazy: built on their first parse, so a function that never parses them
+// does not build them at cold start (npm run bench:cold).
+export const BacktestRequestSchema = z.lazy(() =>
+  z
+    .strictObject({
+      from: windowTime(),
+      to: windowTime(),
+    })
+    // Only once both are dates (an unreadable one has its own problem).
+    .refine((body) => !(Date.parse(body.from) >= Date.parse(body.to)), { message: 'must be after from', path: ['to'] })
+    // Stored decisions carry `toISOString()` times: the window in the same form compares as text.
+    .transform((body) => ({ from: new Date(body.from).toISOString(), to: new Date(body.to).toISOString() })),
+);
 export type BacktestRequest = z.infer<typeof BacktestRequestSchema>;
 
 /** One SQS message: one page of one scan segment. `startKey` is where the previous page stopped. */
-export const BacktestPageMessageSchema = z.strictObject({
-  backtestId: z.uuid(),
-  segment: z.number().int().nonnegative(),
-  segments: z.number().int().positive().max(1000000),
-  page: z.number().int().nonnegative(),
-  startKey: z.strictObject({ transactionId: z.string() }).optional(),
-});
+export const BacktestPageMessageSchema = z.lazy(() =>
+  z.strictObject({
+    backtestId: z.uuid(),
+    segment: z.number().int().nonnegative(),
+    segments: z.number().int().positive().max(1000000),
+    page: z.number().int().nonnegative(),
+    startKey: z.strictObject({ transactionId: z.string() }).optional(),
+  }),
+);
 export type BacktestPageMessage = z.infer<typeof BacktestPageMessageSchema>;
 
 /** The first page of each segment: what starting a backtest sends. */
@@ -79,24 +85,26 @@ const OUTCOMES = ['APPROVED', 'REJECTED', 'PENDING_EXTERNAL_APPROVAL'] as const 
 type OutcomeCounts = Record<DecisionStatus, number>;
 
 /** What a backtest reads of a stored decision (the scan's projection), parsed item by item. */
-export const BacktestDecisionSchema = z.object({
-  transactionId: z.string(),
-  createdAt: z.string(),
-  status: z.string(),
-  initialStatus: z.string().optional(),
-  /** The rules' own outcome, when a monitoring provider took part (status / initialStatus are the combined answer). */
-  rulesStatus: z.string().optional(),
-  hits: z.array(z.looseObject({ rule: z.string(), outcome: z.enum(['REJECT', 'REVIEW']) })).default([]),
-  ruleErrors: z.array(z.looseObject({ rule: z.string() })).default([]),
-  decidedBy: z.string().optional(),
-  facts: z
-    .looseObject({
-      velocity: z.custom<Facts['velocity']>((value) => typeof value === 'object' && value !== null),
-      beneficiary: z.looseObject({ key: z.string().nullable(), firstTime: z.boolean() }),
-    })
-    .optional(),
-  transaction: z.record(z.string(), z.unknown()).optional(),
-});
+export const BacktestDecisionSchema = z.lazy(() =>
+  z.object({
+    transactionId: z.string(),
+    createdAt: z.string(),
+    status: z.string(),
+    initialStatus: z.string().optional(),
+    /** The rules' own outcome, when a monitoring provider took part (status / initialStatus are the combined answer). */
+    rulesStatus: z.string().optional(),
+    hits: z.array(z.looseObject({ rule: z.string(), outcome: z.enum(['REJECT', 'REVIEW']) })).default([]),
+    ruleErrors: z.array(z.looseObject({ rule: z.string() })).default([]),
+    decidedBy: z.string().optional(),
+    facts: z
+      .looseObject({
+        velocity: z.custom<Facts['velocity']>((value) => typeof value === 'object' && value !== null),
+        beneficiary: z.looseObject({ key: z.string().nullable(), firstTime: z.boolean() }),
+      })
+      .optional(),
+    transaction: z.record(z.string(), z.unknown()).optional(),
+  }),
+);
 export type BacktestDecision = z.infer<typeof BacktestDecisionSchema>;
 
 export interface Flip {

@@ -23,27 +23,33 @@ export const shadowPartition = (version: number) => `shadow#${STATS_RULE_SET}@${
 export const isValidateDecision = (transactionId: string) =>
   !transactionId.startsWith('onepipe#') && !transactionId.startsWith('provider-late:');
 
+// Schemas here are z.lazy: built on their first parse, so a function that never parses them
+// does not build them at cold start (npm run bench:cold).
 /** The shadow evaluation validate stores on a decision (never answered, never opens a case). */
-export const ShadowOutcomeSchema = z.object({
-  version: z.number().int().positive(),
-  outcome: z.enum(['APPROVED', 'REJECTED', 'PENDING_EXTERNAL_APPROVAL']),
-  hits: z.array(z.string()),
-});
+export const ShadowOutcomeSchema = z.lazy(() =>
+  z.object({
+    version: z.number().int().positive(),
+    outcome: z.enum(['APPROVED', 'REJECTED', 'PENDING_EXTERNAL_APPROVAL']),
+    hits: z.array(z.string()),
+  }),
+);
 export type ShadowOutcome = z.infer<typeof ShadowOutcomeSchema>;
 
 /** What the mapping reads of a stored decision (every other attribute is ignored). */
-export const StatsDecisionSchema = z.looseObject({
-  transactionId: z.string().min(1),
-  status: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string().optional(),
-  hits: z.array(z.looseObject({ rule: z.string() })).default([]),
-  ruleErrors: z.array(z.unknown()).default([]),
-  caseOpenedAt: z.string().optional(),
-  decidedAt: z.string().optional(),
-  decidedBy: z.string().optional(),
-  shadow: ShadowOutcomeSchema.optional(),
-});
+export const StatsDecisionSchema = z.lazy(() =>
+  z.looseObject({
+    transactionId: z.string().min(1),
+    status: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string().optional(),
+    hits: z.array(z.looseObject({ rule: z.string() })).default([]),
+    ruleErrors: z.array(z.unknown()).default([]),
+    caseOpenedAt: z.string().optional(),
+    decidedAt: z.string().optional(),
+    decidedBy: z.string().optional(),
+    shadow: ShadowOutcomeSchema.optional(),
+  }),
+);
 export type StatsDecision = z.infer<typeof StatsDecisionSchema>;
 
 /** A person made it final: not the SLA sweeper, a degraded reconciliation (`system:`) or a provider. */

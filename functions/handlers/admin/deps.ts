@@ -34,12 +34,12 @@ export const adminShape = {
   ),
   // Starting a backtest queues the first page of each scan segment.
   ...queuesConfig('backtestPages'),
-  ...adminConfig,
-  ...casesConfig,
-  ...providerIdentityConfig,
-  ...onepipeInboundConfig,
-  // The shipped outbound file (the inbound one comes with onepipeInboundConfig): version 1 of each set.
-  ...outboundRulesConfig,
+  ...adminConfig(),
+  ...casesConfig(),
+  ...providerIdentityConfig(),
+  ...onepipeInboundConfig(),
+  // The shipped outbound file (the inbound one comes with onepipeInboundConfig()): version 1 of each set.
+  ...outboundRulesConfig(),
 };
 
 /** What the admin function's operations are built from. */
