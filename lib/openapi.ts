@@ -15,19 +15,24 @@ import { type FunctionName, ROUTES } from './routes.js';
 const schema = (zod: z.ZodType) =>
   z.toJSONSchema(zod, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
 
-const ErrorSchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+// Built on the first request for the document, not at the admin function's cold start.
+const ErrorSchema = z.lazy(() =>
+  z.object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
   }),
-});
-const OnepipeAnswer = z.object({ status: z.enum(['Successful', 'Failed']), message: z.string() });
-const ValidateAnswer = z.object({
-  status: z.enum(['APPROVED', 'REJECTED', 'PENDING_EXTERNAL_APPROVAL']),
-  transactionId: z.string(),
-  reasons: z.array(z.object({ rule: z.string(), description: z.string() })),
-});
+);
+const OnepipeAnswer = z.lazy(() => z.object({ status: z.enum(['Successful', 'Failed']), message: z.string() }));
+const ValidateAnswer = z.lazy(() =>
+  z.object({
+    status: z.enum(['APPROVED', 'REJECTED', 'PENDING_EXTERNAL_APPROVAL']),
+    transactionId: z.string(),
+    reasons: z.array(z.object({ rule: z.string(), description: z.string() })),
+  }),
+);
 
 /** What an operation takes and answers; each response needs a description (OpenAPI requires one). */
 interface OperationContract {

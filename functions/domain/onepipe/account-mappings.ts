@@ -9,26 +9,32 @@ import type { AccountMappingInput } from './save-transaction.js';
  * supervisor approves it. Every step is a history entry under `mapping#<accountNumber>`.
  */
 
+// Schemas here are z.lazy: built on their first parse, so a function that never parses them
+// does not build them at cold start (npm run bench:cold).
 /** A stored mapping: the fields as saved (older ones may be incomplete) plus who and which version. */
-export const MappingRecordSchema = z.looseObject({
-  accountNumber: z.string(),
-  version: z.number().int().default(1),
-  updatedAt: z.string().optional(),
-  updatedBy: z.string().optional(),
-});
+export const MappingRecordSchema = z.lazy(() =>
+  z.looseObject({
+    accountNumber: z.string(),
+    version: z.number().int().default(1),
+    updatedAt: z.string().optional(),
+    updatedBy: z.string().optional(),
+  }),
+);
 export type MappingRecord = z.infer<typeof MappingRecordSchema> & Record<string, unknown>;
 
 export const proposalKey = (accountNumber: string) => `proposal#${accountNumber}`;
 
-export const MappingProposalSchema = z.looseObject({
-  accountNumber: z.string(),
-  target: z.string(),
-  change: z.enum(['UPDATE', 'DELETE']),
-  mapping: z.record(z.string(), z.unknown()).optional(),
-  baseVersion: z.number().int(),
-  proposedBy: z.string(),
-  proposedAt: z.string(),
-});
+export const MappingProposalSchema = z.lazy(() =>
+  z.looseObject({
+    accountNumber: z.string(),
+    target: z.string(),
+    change: z.enum(['UPDATE', 'DELETE']),
+    mapping: z.record(z.string(), z.unknown()).optional(),
+    baseVersion: z.number().int(),
+    proposedBy: z.string(),
+    proposedAt: z.string(),
+  }),
+);
 export type MappingProposal = z.infer<typeof MappingProposalSchema>;
 
 export type MappingAction = 'MAPPING_CREATED' | 'MAPPING_CHANGE_PROPOSED' | 'MAPPING_CHANGED' | 'MAPPING_REMOVED';
