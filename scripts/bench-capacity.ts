@@ -10,10 +10,19 @@ import { randomUUID } from 'node:crypto';
 import './quiet-logs.js';
 import '../local/sdk-notices.js';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
 import { createDocumentClient, createSqsClient } from '#adapters/aws-clients.js';
+import { caseRepository } from '#adapters/case-repository.js';
+import { deliveryQueue } from '#adapters/delivery-queue.js';
+import { deliveryRepository } from '#adapters/delivery-repository.js';
+import { webhookSender } from '#adapters/webhook-sender.js';
 import { fixedRules } from '#domain/rules/active-rules.js';
+import * as deliver from '#handlers/deliver.js';
 import * as validate from '#handlers/validate.js';
 import { QUEUES, type QueueKey } from '#lib/queues.js';
 import { TABLES, type TableKey } from '#lib/tables.js';
@@ -39,11 +48,12 @@ export const PRICES = {
 const fixedPerDecision =
   PRICES.apiGatewayRequest + PRICES.lambdaGbSecond * 0.02 + PRICES.lambdaRequest + (1024 / 1024 ** 3) * PRICES.logsGb;
 /**
- * What a webhook owed costs besides DynamoDB: the pipe's event, SQS (send, receive, delete; twice,
- * as a held delivery's first message is sent back until due) and the deliver function's run.
+ * What a webhook owed costs besides its DynamoDB units (measured below): the pipe's event, SQS
+ * (send, receive, delete; twice, as a held delivery's first message is sent back until due) and
+ * the deliver function's two runs (512 MB; ~100 ms each, most of it the partner's answer).
  */
-const perWebhook =
-  PRICES.pipesRequest + 6 * PRICES.sqsRequest + PRICES.lambdaRequest + PRICES.lambdaGbSecond * 0.5 * 0.1;
+const perWebhookBesidesDynamo =
+  PRICES.pipesRequest + 6 * PRICES.sqsRequest + 2 * (PRICES.lambdaRequest + PRICES.lambdaGbSecond * 0.5 * 0.1);
 
 const SAMPLES = Number(process.env.BENCH_CAPACITY_SAMPLES ?? 20);
 
@@ -67,7 +77,15 @@ documentClient.middlewareStack.add(
   (next, context) => async (args) => {
     (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
     meter.calls++;
-    const result = await next(args);
+    let result: Awaited<ReturnType<typeof next>>;
+    try {
+      result = await next(args);
+    } catch (error) {
+      // A write whose condition fails is billed all the same (at least 1 unit; the item here is
+      // under 1 KB) but answers no ConsumedCapacity: counted here.
+      if (error instanceof ConditionalCheckFailedException) meter.writes += 1;
+      throw error;
+    }
     const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
     const isRead = /^(Get|BatchGet|Query|Scan|TransactGet)/.test(String(context.commandName));
     for (const entry of [consumed ?? []].flat()) {
@@ -90,7 +108,10 @@ const variables: Record<string, string> = {
   LOG_LEVEL: 'ERROR',
 };
 for (const [key, spec] of Object.entries(TABLES)) variables[spec.envVar] = tables[key as TableKey];
-for (const [key, spec] of Object.entries(QUEUES)) variables[spec.envVar] = queues[key as QueueKey].url;
+for (const [key, spec] of Object.entries(QUEUES)) {
+  variables[spec.envVar] = queues[key as QueueKey].url;
+  if ('dlqEnvVar' in spec) variables[spec.dlqEnvVar] = queues[key as QueueKey].dlqUrl;
+}
 
 const rules = await loadRulesEngine(fileURLToPath(new URL('../rules/default.yaml', import.meta.url)));
 const validateWith = (extra: Record<string, string>) => {
@@ -113,13 +134,99 @@ const validateWith = (extra: Record<string, string>) => {
   };
 };
 
-const listenerOff = validateWith({});
-// Only the URL matters here: a decision owes the report as a record; nothing is sent in this bench.
-const listenerOn = validateWith({
-  ONEPIPE_LISTENER_URL: 'https://onepipe.invalid/listener',
+/** OnePipe's listener, answering every debit report as OnePipe does when it takes one. */
+const onepipeListener = createServer((request, response) => {
+  request.resume();
+  request.on('end', () =>
+    response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"Successful"}'),
+  );
+});
+await new Promise<void>((resolve) => onepipeListener.listen(0, '127.0.0.1', resolve));
+const listenerSettings = {
+  ONEPIPE_LISTENER_URL: `http://127.0.0.1:${(onepipeListener.address() as AddressInfo).port}/listener`,
   ONEPIPE_OUTBOUND_API_KEY: 'bench-onepipe-key',
   ONEPIPE_OUTBOUND_CLIENT_SECRET: 'bench-onepipe-secret',
+};
+const listenerOff = validateWith({});
+const listenerOn = validateWith(listenerSettings);
+
+/**
+ * The deliver function on the same metered client, with a clock the bench sets: a debit report's
+ * first message comes while the record is held (it is sent back), the next once it is due.
+ */
+let deliverClock = new Date();
+const deliverConfig = parseConfigWith(deliver.DeliverConfigSchema, {
+  ...variables,
+  ...listenerSettings,
+  TOQIO_WEBHOOK_BASE_URL: 'https://core.sandbox.toq.io/webhooks/integration/bench',
 });
+const deliverHandler = deliver.buildHandler({
+  store: deliveryRepository(documentClient, deliverConfig.DELIVERIES_TABLE),
+  queue: deliveryQueue(sqsClient, {
+    queue: deliverConfig.DELIVERIES_QUEUE_URL,
+    deadLetter: deliverConfig.DELIVERIES_DLQ_URL,
+  }),
+  sender: webhookSender(),
+  settings: {
+    toqio: { baseUrl: deliverConfig.TOQIO_WEBHOOK_BASE_URL, apiKeyHeader: 'x-api-key', apiKey: 'unused' },
+    onepipe: {
+      listenerUrl: deliverConfig.ONEPIPE_LISTENER_URL,
+      apiKey: deliverConfig.ONEPIPE_OUTBOUND_API_KEY,
+      clientSecret: deliverConfig.ONEPIPE_OUTBOUND_CLIENT_SECRET,
+    },
+  },
+  retryDelays: deliverConfig.DELIVERY_RETRY_DELAYS,
+  timeoutMs: deliverConfig.DELIVERY_TIMEOUT_MS,
+  now: () => deliverClock,
+  history: caseRepository(documentClient, {
+    decisions: 'not-bound-to-deliver',
+    history: deliverConfig.HISTORY_TABLE,
+    deliveries: deliverConfig.DELIVERIES_TABLE,
+  }),
+});
+const deliverOnce = async (deliveryId: string) => {
+  const event: SQSEvent = {
+    Records: [
+      {
+        messageId: randomUUID(),
+        receiptHandle: randomUUID(),
+        body: JSON.stringify({ deliveryId }),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.now()),
+          SenderId: 'bench',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:deliveries',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
+  const result = (await deliverHandler(event, lambdaContext('deliver'))) as { batchItemFailures?: unknown[] };
+  if (result?.batchItemFailures?.length) throw new Error(`deliver failed ${deliveryId}`);
+};
+/** Units the webhook a decision owes consumes in DynamoDB: its held first message, then its attempt. */
+const deliveryUnits = async (transactionId: string) => {
+  const stored = await documentClient.send(
+    new GetCommand({ TableName: tables.decisions, Key: { transactionId }, ConsistentRead: true }),
+  );
+  const [deliveryId] = (stored.Item?.deliveryIds as string[] | undefined) ?? [];
+  if (!deliveryId) throw new Error(`${transactionId} owes no webhook`);
+  Object.assign(meter, { reads: 0, writes: 0, calls: 0 });
+  deliverClock = new Date();
+  await deliverOnce(deliveryId);
+  deliverClock = new Date(Date.now() + 60_000);
+  await deliverOnce(deliveryId);
+  const used = { reads: meter.reads, writes: meter.writes };
+  const record = await documentClient.send(
+    new GetCommand({ TableName: tables.deliveries, Key: { deliveryId }, ConsistentRead: true }),
+  );
+  if (record.Item?.status !== 'DELIVERED') throw new Error(`${deliveryId} is ${String(record.Item?.status)}`);
+  return used;
+};
 
 const example = JSON.parse(readFileSync('test/fixtures/seed-example.json', 'utf8')) as Record<string, unknown>;
 /** A payment in naira (OnePipe's currency, so an approval owes a debit report) to `beneficiary`. */
@@ -202,6 +309,9 @@ try {
     let calls = 0;
     let replayReads = 0;
     let replayCalls = 0;
+    const owesWebhook = scenario.listener && scenario.expect === 'APPROVED';
+    let webhookWrites = 0;
+    let webhookReads = 0;
     for (let i = 0; i < SAMPLES; i++) {
       const body = await scenario.prepare(i);
       Object.assign(meter, { reads: 0, writes: 0, calls: 0 });
@@ -216,16 +326,23 @@ try {
       await call(body);
       replayReads += meter.reads;
       replayCalls += meter.calls;
+      if (owesWebhook) {
+        const webhook = await deliveryUnits(String(body.id));
+        webhookWrites += webhook.writes;
+        webhookReads += webhook.reads;
+      }
     }
     const perDecision = { writes: writes / SAMPLES, reads: reads / SAMPLES, calls: calls / SAMPLES };
     measured[`${scenario.name}|${scenario.listener}`] = perDecision;
-    const webhooks = scenario.listener && scenario.expect === 'APPROVED' ? 1 : 0;
+    const webhook = { writes: webhookWrites / SAMPLES, reads: webhookReads / SAMPLES };
     const cost =
       1000 *
       (fixedPerDecision +
         perDecision.writes * PRICES.writeUnit +
         perDecision.reads * PRICES.readUnit +
-        webhooks * perWebhook);
+        (owesWebhook
+          ? perWebhookBesidesDynamo + webhook.writes * PRICES.writeUnit + webhook.reads * PRICES.readUnit
+          : 0));
     rows.push({
       decision: scenario.name,
       'OnePipe listener': scenario.listener ? 'on' : 'off',
@@ -234,6 +351,8 @@ try {
       'round trips': perDecision.calls.toFixed(1),
       'replay: round trips': (replayCalls / SAMPLES).toFixed(1),
       'replay: read units': (replayReads / SAMPLES).toFixed(1),
+      'webhook: write units': owesWebhook ? webhook.writes.toFixed(1) : '-',
+      'webhook: read units': owesWebhook ? webhook.reads.toFixed(1) : '-',
       '$ per 1,000': cost.toFixed(4),
     });
   }
@@ -268,6 +387,7 @@ try {
 } finally {
   documentClient.destroy();
   sqsClient.destroy();
+  onepipeListener.close();
   await sqs.stop();
   await dynamo.stop();
 }

@@ -44,8 +44,9 @@ export const deliveryRepository = (client: DynamoDBDocumentClient, table: string
           new UpdateCommand({
             TableName: table,
             Key: { deliveryId },
-            // dueAt follows the lease, so a worker that dies mid-send is found by the sweeper afterwards.
-            UpdateExpression: 'SET leaseToken = :token, leaseUntil = :until, dueAt = :until',
+            // The index keys (status, dueAt) stay as they are: no index write per attempt. A worker
+            // that dies mid-send leaves a live lease the sweeper waits out (touchIfIdle), then sends.
+            UpdateExpression: 'SET leaseToken = :token, leaseUntil = :until',
             ConditionExpression:
               'attribute_exists(deliveryId) AND #s IN (:queued, :failed) ' +
               'AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now) ' +

@@ -52,4 +52,24 @@ describe('sweeper', () => {
 
     expect(await handler(scheduledEvent(), lambdaContext('sweeper'))).toEqual({ requeued: 0 });
   });
+
+  it('leaves a delivery a worker is sending, and sends it again once the lease of that worker has lapsed', async () => {
+    const repository = deliveryRepository(resources.documentClient, resources.tables.deliveries);
+    const sending = await queuedDelivery(5 * 60_000);
+    const now = new Date();
+    // A worker holds it (the lease outlives the HTTP timeout): the sweeper must not send a second copy.
+    expect(
+      await repository.acquireLease(sending.deliveryId, 'live', now, new Date(now.getTime() + 40_000)),
+    ).toMatchObject({ deliveryId: sending.deliveryId });
+    expect(await handler(scheduledEvent(), lambdaContext('sweeper'))).toEqual({ requeued: 0 });
+    expect(await resources.receive('deliveries')).toEqual([]);
+
+    // The worker died holding it: once its lease lapses the record is stale again, and goes.
+    const died = await queuedDelivery(5 * 60_000);
+    expect(await repository.acquireLease(died.deliveryId, 'dead', now, new Date(Date.now() - 1))).toMatchObject({
+      deliveryId: died.deliveryId,
+    });
+    expect(await handler(scheduledEvent(), lambdaContext('sweeper'))).toEqual({ requeued: 1 });
+    expect(await resources.receive('deliveries')).toEqual([{ deliveryId: died.deliveryId }]);
+  });
 });
