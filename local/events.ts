@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2, Context, ScheduledEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, ScheduledEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 
 /** A Lambda context as the runtime would pass it (used by the local gateway and by tests). */
 export const lambdaContext = (functionName: string, timeoutSeconds = 10): Context => {
@@ -83,3 +83,29 @@ export const scheduledEvent = (): ScheduledEvent => ({
   resources: [],
   detail: {},
 });
+
+/**
+ * An SQS event as Lambda's event source mapping delivers it: one record per body (objects are
+ * sent as JSON, strings as they are, so a test can send a malformed message).
+ */
+export const sqsEvent = (bodies: readonly (string | object)[], queueArn = 'arn:aws:sqs:us-east-1:000000000000:test') =>
+  ({
+    Records: bodies.map(
+      (body): SQSRecord => ({
+        messageId: randomUUID(),
+        receiptHandle: randomUUID(),
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.now()),
+          SenderId: 'test',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: queueArn,
+        awsRegion: 'us-east-1',
+      }),
+    ),
+  }) satisfies SQSEvent;

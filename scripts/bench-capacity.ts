@@ -15,7 +15,6 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ConditionalCheckFailedException, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { SQSEvent } from 'aws-lambda';
 import { createDocumentClient, createSqsClient } from '#adapters/aws-clients.js';
 import { caseRepository } from '#adapters/case-repository.js';
 import { deliveryQueue } from '#adapters/delivery-queue.js';
@@ -29,7 +28,7 @@ import { TABLES, type TableKey } from '#lib/tables.js';
 import { parseConfigWith } from '#shared/config.js';
 import { loadRulesEngine } from '#shared/rules-loader.js';
 import { createTables, startDynamoDbLocal } from '../local/dynamodb.js';
-import { httpApiEvent, lambdaContext } from '../local/events.js';
+import { httpApiEvent, lambdaContext, sqsEvent } from '../local/events.js';
 import { freePort } from '../local/ports.js';
 import { createQueues, startLocalSqs } from '../local/sqs.js';
 
@@ -185,26 +184,7 @@ const deliverHandler = deliver.buildHandler({
   }),
 });
 const deliverOnce = async (deliveryId: string) => {
-  const event: SQSEvent = {
-    Records: [
-      {
-        messageId: randomUUID(),
-        receiptHandle: randomUUID(),
-        body: JSON.stringify({ deliveryId }),
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: String(Date.now()),
-          SenderId: 'bench',
-          ApproximateFirstReceiveTimestamp: String(Date.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:deliveries',
-        awsRegion: 'us-east-1',
-      },
-    ],
-  };
+  const event = sqsEvent([{ deliveryId }], 'arn:aws:sqs:us-east-1:000000000000:deliveries');
   const result = (await deliverHandler(event, lambdaContext('deliver'))) as { batchItemFailures?: unknown[] };
   if (result?.batchItemFailures?.length) throw new Error(`deliver failed ${deliveryId}`);
 };
