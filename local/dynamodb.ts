@@ -9,6 +9,7 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type IndexSpec, TABLES, type TableKey } from '#lib/tables.js';
@@ -102,7 +103,95 @@ export const localDynamoClient = (endpoint: string) =>
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
 
-/** Creates every table of lib/tables.ts (idempotent: existing tables are left as they are). */
+/** One index of a table spec as DynamoDB takes it. */
+const indexDefinition = (index: IndexSpec) => ({
+  IndexName: index.name,
+  KeySchema: [
+    { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: index.include
+    ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.include] }
+    : { ProjectionType: 'ALL' as const },
+});
+
+/**
+ * Brings a table that an earlier release created (a kept `.local/dynamodb`) up to its spec, as a
+ * deploy would: its stream turned on, and each index it lacks added. Nothing is removed.
+ */
+const upgradeTable = async (
+  client: DynamoDBClient,
+  TableName: string,
+  spec: (typeof TABLES)[TableKey],
+  attributeType: (name: string) => { AttributeName: string; AttributeType: 'S' },
+) => {
+  const describe = async () => (await client.send(new DescribeTableCommand({ TableName }))).Table;
+  // Each step is tried until the table takes it (DynamoDB Local refuses a change while the table
+  // is still updating), and looks first whether it is done already, so a retry never repeats it.
+  const step = (
+    what: string,
+    done: (table: Awaited<ReturnType<typeof describe>>) => boolean,
+    run: () => Promise<unknown>,
+  ) =>
+    waitFor(
+      async () => {
+        const table = await describe();
+        if (done(table)) return;
+        if (table?.TableStatus !== 'ACTIVE') throw new Error(`table ${TableName} is ${table?.TableStatus}`);
+        await run();
+        if (!done(await describe())) throw new Error(`${what} not yet there`);
+      },
+      60_000,
+      `${what} on ${TableName}`,
+    );
+  if ('stream' in spec) {
+    await step(
+      'the stream',
+      (table) => table?.StreamSpecification?.StreamEnabled === true,
+      () =>
+        client.send(
+          new UpdateTableCommand({
+            TableName,
+            StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream },
+          }),
+        ),
+    );
+  }
+  // DynamoDB builds one new index of a table at a time: each is waited for until ACTIVE (its items
+  // copied into it) before the next is asked for. On data of some size that takes a while: said.
+  for (const index of spec.indexes as readonly IndexSpec[]) {
+    let announced = false;
+    await waitFor(
+      async () => {
+        const table = await describe();
+        const present = (table?.GlobalSecondaryIndexes ?? []).find((entry) => entry.IndexName === index.name);
+        if (present?.IndexStatus === 'ACTIVE') return;
+        if (!present) {
+          if (table?.TableStatus !== 'ACTIVE') throw new Error(`table ${TableName} is ${table?.TableStatus}`);
+          if (!announced) {
+            console.log(`[dynamodb] ${TableName}: adding index ${index.name} (the table is from an earlier release)`);
+            announced = true;
+          }
+          await client.send(
+            new UpdateTableCommand({
+              TableName,
+              AttributeDefinitions: [attributeType(index.partitionKey), attributeType(index.sortKey)],
+              GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }],
+            }),
+          );
+        }
+        throw new Error(`index ${index.name} is ${present?.IndexStatus ?? 'being created'}`);
+      },
+      10 * 60_000,
+      `index ${index.name} on ${TableName}`,
+    );
+  }
+};
+
+/**
+ * Creates every table of lib/tables.ts; a table that exists already (from an earlier release's
+ * local data) gets what its spec added since: its stream and its missing indexes.
+ */
 export const createTables = async (endpoint: string, names: Record<TableKey, string>): Promise<void> => {
   const client = localDynamoClient(endpoint);
   try {
@@ -110,6 +199,7 @@ export const createTables = async (endpoint: string, names: Record<TableKey, str
       const TableName = names[key];
       const sortKey = 'sortKey' in spec ? spec.sortKey : undefined;
       const attributes = new Set<string>([spec.partitionKey, ...(sortKey ? [sortKey] : [])]);
+      const attributeType = (AttributeName: string) => ({ AttributeName, AttributeType: 'S' as const });
       for (const index of spec.indexes as readonly { partitionKey: string; sortKey: string }[]) {
         attributes.add(index.partitionKey);
         attributes.add(index.sortKey);
@@ -123,26 +213,18 @@ export const createTables = async (endpoint: string, names: Record<TableKey, str
               { AttributeName: spec.partitionKey, KeyType: 'HASH' },
               ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
             ],
-            AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+            AttributeDefinitions: [...attributes].map(attributeType),
             ...('stream' in spec ? { StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream } } : {}),
             ...(spec.indexes.length
               ? {
-                  GlobalSecondaryIndexes: (spec.indexes as readonly IndexSpec[]).map((index) => ({
-                    IndexName: index.name,
-                    KeySchema: [
-                      { AttributeName: index.partitionKey, KeyType: 'HASH' },
-                      { AttributeName: index.sortKey, KeyType: 'RANGE' },
-                    ],
-                    Projection: index.include
-                      ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.include] }
-                      : { ProjectionType: 'ALL' },
-                  })),
+                  GlobalSecondaryIndexes: (spec.indexes as readonly IndexSpec[]).map(indexDefinition),
                 }
               : {}),
           }),
         );
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
+        await upgradeTable(client, TableName, spec, attributeType);
         continue;
       }
       await waitFor(
