@@ -13,7 +13,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type IndexSpec, TABLES, type TableKey } from '#lib/tables.js';
-import { waitFor } from './ports.js';
+import { GiveUp, waitFor } from './ports.js';
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -126,6 +126,22 @@ const upgradeTable = async (
   attributeType: (name: string) => { AttributeName: string; AttributeType: 'S' },
 ) => {
   const describe = async () => (await client.send(new DescribeTableCommand({ TableName }))).Table;
+  /**
+   * One change to the table. A change DynamoDB refuses for what it is (an index keyed on an
+   * attribute the old table defines with another type, a stream of another kind) cannot pass by
+   * waiting: it stops the start at once, saying what to do. Busy tables are waited for.
+   */
+  const change = async (what: string, input: ConstructorParameters<typeof UpdateTableCommand>[0]) => {
+    try {
+      await client.send(new UpdateTableCommand(input));
+    } catch (error) {
+      if ((error as Error).name !== 'ValidationException') throw error;
+      throw new GiveUp(
+        `${TableName} (from an earlier release) cannot be given ${what}: ${(error as Error).message}. ` +
+          'Start with empty local data: npm start -- --fresh',
+      );
+    }
+  };
   // Each step is tried until the table takes it (DynamoDB Local refuses a change while the table
   // is still updating), and looks first whether it is done already, so a retry never repeats it.
   const step = (
@@ -147,14 +163,13 @@ const upgradeTable = async (
   if ('stream' in spec) {
     await step(
       'the stream',
-      (table) => table?.StreamSpecification?.StreamEnabled === true,
+      (table) =>
+        table?.StreamSpecification?.StreamEnabled === true && table.StreamSpecification.StreamViewType === spec.stream,
       () =>
-        client.send(
-          new UpdateTableCommand({
-            TableName,
-            StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream },
-          }),
-        ),
+        change('its stream', {
+          TableName,
+          StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream },
+        }),
     );
   }
   // DynamoDB builds one new index of a table at a time: each is waited for until ACTIVE (its items
@@ -172,13 +187,11 @@ const upgradeTable = async (
             console.log(`[dynamodb] ${TableName}: adding index ${index.name} (the table is from an earlier release)`);
             announced = true;
           }
-          await client.send(
-            new UpdateTableCommand({
-              TableName,
-              AttributeDefinitions: [attributeType(index.partitionKey), attributeType(index.sortKey)],
-              GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }],
-            }),
-          );
+          await change(`the index ${index.name}`, {
+            TableName,
+            AttributeDefinitions: [attributeType(index.partitionKey), attributeType(index.sortKey)],
+            GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }],
+          });
         }
         throw new Error(`index ${index.name} is ${present?.IndexStatus ?? 'being created'}`);
       },

@@ -14,7 +14,12 @@ export const freePort = (): Promise<number> =>
     });
   });
 
-/** Polls `check` until it resolves, or fails after `timeoutMs` with the last error. */
+/** Thrown by a `waitFor` check when waiting cannot help: `waitFor` stops and throws it at once. */
+export class GiveUp extends Error {
+  override name = 'GiveUp';
+}
+
+/** Polls `check` until it resolves, or fails after `timeoutMs` with the last error (at once on GiveUp). */
 export const waitFor = async (check: () => Promise<unknown>, timeoutMs: number, what: string): Promise<void> => {
   const until = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -23,6 +28,7 @@ export const waitFor = async (check: () => Promise<unknown>, timeoutMs: number, 
       await check();
       return;
     } catch (error) {
+      if (error instanceof GiveUp) throw error;
       lastError = error;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
