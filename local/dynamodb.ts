@@ -103,6 +103,9 @@ export const localDynamoClient = (endpoint: string) =>
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
 
+/** A key attribute: every key of lib/tables.ts is a string. */
+const keyAttribute = (AttributeName: string) => ({ AttributeName, AttributeType: 'S' as const });
+
 /** One index of a table spec as DynamoDB takes it. */
 const indexDefinition = (index: IndexSpec) => ({
   IndexName: index.name,
@@ -119,12 +122,7 @@ const indexDefinition = (index: IndexSpec) => ({
  * Brings a table that an earlier release created (a kept `.local/dynamodb`) up to its spec, as a
  * deploy would: its stream turned on, and each index it lacks added. Nothing is removed.
  */
-const upgradeTable = async (
-  client: DynamoDBClient,
-  TableName: string,
-  spec: (typeof TABLES)[TableKey],
-  attributeType: (name: string) => { AttributeName: string; AttributeType: 'S' },
-) => {
+const upgradeTable = async (client: DynamoDBClient, TableName: string, spec: (typeof TABLES)[TableKey]) => {
   const describe = async () => (await client.send(new DescribeTableCommand({ TableName }))).Table;
   /**
    * One change to the table. A change DynamoDB refuses for what it is (an index keyed on an
@@ -142,34 +140,25 @@ const upgradeTable = async (
       );
     }
   };
-  // Each step is tried until the table takes it (DynamoDB Local refuses a change while the table
-  // is still updating), and looks first whether it is done already, so a retry never repeats it.
-  const step = (
-    what: string,
-    done: (table: Awaited<ReturnType<typeof describe>>) => boolean,
-    run: () => Promise<unknown>,
-  ) =>
-    waitFor(
+  /** Waited for whenever a change is to be asked for: DynamoDB refuses one while the table updates. */
+  const ready = (table: Awaited<ReturnType<typeof describe>>) => {
+    if (table?.TableStatus !== 'ACTIVE') throw new Error(`table ${TableName} is ${table?.TableStatus}`);
+  };
+  if ('stream' in spec) {
+    await waitFor(
       async () => {
         const table = await describe();
-        if (done(table)) return;
-        if (table?.TableStatus !== 'ACTIVE') throw new Error(`table ${TableName} is ${table?.TableStatus}`);
-        await run();
-        if (!done(await describe())) throw new Error(`${what} not yet there`);
-      },
-      60_000,
-      `${what} on ${TableName}`,
-    );
-  if ('stream' in spec) {
-    await step(
-      'the stream',
-      (table) =>
-        table?.StreamSpecification?.StreamEnabled === true && table.StreamSpecification.StreamViewType === spec.stream,
-      () =>
-        change('its stream', {
+        const stream = table?.StreamSpecification;
+        if (stream?.StreamEnabled && stream.StreamViewType === spec.stream) return;
+        ready(table);
+        await change('its stream', {
           TableName,
           StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream },
-        }),
+        });
+        throw new Error('the stream is being turned on');
+      },
+      60_000,
+      `the stream on ${TableName}`,
     );
   }
   // DynamoDB builds one new index of a table at a time: each is waited for until ACTIVE (its items
@@ -182,14 +171,14 @@ const upgradeTable = async (
         const present = (table?.GlobalSecondaryIndexes ?? []).find((entry) => entry.IndexName === index.name);
         if (present?.IndexStatus === 'ACTIVE') return;
         if (!present) {
-          if (table?.TableStatus !== 'ACTIVE') throw new Error(`table ${TableName} is ${table?.TableStatus}`);
+          ready(table);
           if (!announced) {
             console.log(`[dynamodb] ${TableName}: adding index ${index.name} (the table is from an earlier release)`);
             announced = true;
           }
           await change(`the index ${index.name}`, {
             TableName,
-            AttributeDefinitions: [attributeType(index.partitionKey), attributeType(index.sortKey)],
+            AttributeDefinitions: [keyAttribute(index.partitionKey), keyAttribute(index.sortKey)],
             GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }],
           });
         }
@@ -212,7 +201,6 @@ export const createTables = async (endpoint: string, names: Record<TableKey, str
       const TableName = names[key];
       const sortKey = 'sortKey' in spec ? spec.sortKey : undefined;
       const attributes = new Set<string>([spec.partitionKey, ...(sortKey ? [sortKey] : [])]);
-      const attributeType = (AttributeName: string) => ({ AttributeName, AttributeType: 'S' as const });
       for (const index of spec.indexes as readonly { partitionKey: string; sortKey: string }[]) {
         attributes.add(index.partitionKey);
         attributes.add(index.sortKey);
@@ -226,7 +214,7 @@ export const createTables = async (endpoint: string, names: Record<TableKey, str
               { AttributeName: spec.partitionKey, KeyType: 'HASH' },
               ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
             ],
-            AttributeDefinitions: [...attributes].map(attributeType),
+            AttributeDefinitions: [...attributes].map(keyAttribute),
             ...('stream' in spec ? { StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream } } : {}),
             ...(spec.indexes.length
               ? {
@@ -237,7 +225,7 @@ export const createTables = async (endpoint: string, names: Record<TableKey, str
         );
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
-        await upgradeTable(client, TableName, spec, attributeType);
+        await upgradeTable(client, TableName, spec);
         continue;
       }
       await waitFor(

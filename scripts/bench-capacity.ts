@@ -16,10 +16,6 @@ import { fileURLToPath } from 'node:url';
 import { ConditionalCheckFailedException, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createSqsClient } from '#adapters/aws-clients.js';
-import { caseRepository } from '#adapters/case-repository.js';
-import { deliveryQueue } from '#adapters/delivery-queue.js';
-import { deliveryRepository } from '#adapters/delivery-repository.js';
-import { webhookSender } from '#adapters/webhook-sender.js';
 import { fixedRules } from '#domain/rules/active-rules.js';
 import * as deliver from '#handlers/deliver.js';
 import * as validate from '#handlers/validate.js';
@@ -160,28 +156,8 @@ const deliverConfig = parseConfigWith(deliver.DeliverConfigSchema, {
   TOQIO_WEBHOOK_BASE_URL: 'https://core.sandbox.toq.io/webhooks/integration/bench',
 });
 const deliverHandler = deliver.buildHandler({
-  store: deliveryRepository(documentClient, deliverConfig.DELIVERIES_TABLE),
-  queue: deliveryQueue(sqsClient, {
-    queue: deliverConfig.DELIVERIES_QUEUE_URL,
-    deadLetter: deliverConfig.DELIVERIES_DLQ_URL,
-  }),
-  sender: webhookSender(),
-  settings: {
-    toqio: { baseUrl: deliverConfig.TOQIO_WEBHOOK_BASE_URL, apiKeyHeader: 'x-api-key', apiKey: 'unused' },
-    onepipe: {
-      listenerUrl: deliverConfig.ONEPIPE_LISTENER_URL,
-      apiKey: deliverConfig.ONEPIPE_OUTBOUND_API_KEY,
-      clientSecret: deliverConfig.ONEPIPE_OUTBOUND_CLIENT_SECRET,
-    },
-  },
-  retryDelays: deliverConfig.DELIVERY_RETRY_DELAYS,
-  timeoutMs: deliverConfig.DELIVERY_TIMEOUT_MS,
+  ...deliver.deliverDeps(deliverConfig, documentClient, sqsClient),
   now: () => deliverClock,
-  history: caseRepository(documentClient, {
-    decisions: 'not-bound-to-deliver',
-    history: deliverConfig.HISTORY_TABLE,
-    deliveries: deliverConfig.DELIVERIES_TABLE,
-  }),
 });
 const deliverOnce = async (deliveryId: string) => {
   const event = sqsEvent([{ deliveryId }], 'arn:aws:sqs:us-east-1:000000000000:deliveries');

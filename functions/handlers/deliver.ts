@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type * as z from 'zod';
 import { caseRepository } from '#adapters/case-repository.js';
 import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
@@ -75,37 +78,46 @@ export const buildHandler = ({ history, ...deps }: DeliverHandlerDeps) =>
     log('delivery attempt', { attempt, status: result.delivery.status, reason: result.delivery.deadReason });
   });
 
+/**
+ * deliver's storage, queue and sender from its configuration and SDK clients: the one wiring, used
+ * by `handler` and by the capacity bench on DynamoDB Local.
+ */
+export const deliverDeps = (
+  config: z.infer<typeof DeliverConfigSchema>,
+  documentClient: DynamoDBDocumentClient,
+  sqsClient: SQSClient,
+): DeliverHandlerDeps => ({
+  store: deliveryRepository(documentClient, config.DELIVERIES_TABLE),
+  queue: deliveryQueue(sqsClient, {
+    queue: config.DELIVERIES_QUEUE_URL,
+    deadLetter: config.DELIVERIES_DLQ_URL,
+  }),
+  sender: webhookSender(),
+  settings: {
+    toqio: {
+      baseUrl: config.TOQIO_WEBHOOK_BASE_URL,
+      apiKeyHeader: config.TOQIO_API_KEY_HEADER,
+      // Required (so present) wherever the toqio secret is bound, as it is to this function.
+      apiKey: config.TOQIO_API_KEY ?? '',
+    },
+    onepipe: {
+      listenerUrl: config.ONEPIPE_LISTENER_URL,
+      // Our own credentials: what OnePipe signs its notifications with is never what we send.
+      apiKey: config.ONEPIPE_OUTBOUND_API_KEY,
+      clientSecret: config.ONEPIPE_OUTBOUND_CLIENT_SECRET,
+    },
+    signingSecret: config.WEBHOOK_SIGNING_SECRET,
+  },
+  retryDelays: config.DELIVERY_RETRY_DELAYS,
+  timeoutMs: config.DELIVERY_TIMEOUT_MS,
+  history: caseRepository(documentClient, {
+    decisions: notBound('decisions'),
+    history: config.HISTORY_TABLE,
+    deliveries: config.DELIVERIES_TABLE,
+  }),
+});
+
 export const handler = builtOnFirstCall(async () => {
   const config = await functionConfig(DeliverConfigSchema);
-  const documentClient = documentClientFor(config);
-  return buildHandler({
-    store: deliveryRepository(documentClient, config.DELIVERIES_TABLE),
-    queue: deliveryQueue(sqsClientFor(config), {
-      queue: config.DELIVERIES_QUEUE_URL,
-      deadLetter: config.DELIVERIES_DLQ_URL,
-    }),
-    sender: webhookSender(),
-    settings: {
-      toqio: {
-        baseUrl: config.TOQIO_WEBHOOK_BASE_URL,
-        apiKeyHeader: config.TOQIO_API_KEY_HEADER,
-        // Required (so present) wherever the toqio secret is bound, as it is to this function.
-        apiKey: config.TOQIO_API_KEY ?? '',
-      },
-      onepipe: {
-        listenerUrl: config.ONEPIPE_LISTENER_URL,
-        // Our own credentials: what OnePipe signs its notifications with is never what we send.
-        apiKey: config.ONEPIPE_OUTBOUND_API_KEY,
-        clientSecret: config.ONEPIPE_OUTBOUND_CLIENT_SECRET,
-      },
-      signingSecret: config.WEBHOOK_SIGNING_SECRET,
-    },
-    retryDelays: config.DELIVERY_RETRY_DELAYS,
-    timeoutMs: config.DELIVERY_TIMEOUT_MS,
-    history: caseRepository(documentClient, {
-      decisions: notBound('decisions'),
-      history: config.HISTORY_TABLE,
-      deliveries: config.DELIVERIES_TABLE,
-    }),
-  });
+  return buildHandler(deliverDeps(config, documentClientFor(config), sqsClientFor(config)));
 });

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import * as z from 'zod';
-import { httpProviderSettingsSchema } from '#domain/providers/http-mapping.js';
+import { HttpProviderSettingsSchema } from '#domain/providers/http-mapping.js';
 import { QUEUES, type QueueKey } from '#lib/queues.js';
 import { FUNCTIONS } from '#lib/routes.js';
 import { SECRETS, type SecretKey } from '#lib/secrets.js';
@@ -240,7 +240,7 @@ export const providerIdentityConfig = () => ({
         return z.NEVER;
       }
     })
-    .pipe(z.lazy(httpProviderSettingsSchema))
+    .pipe(HttpProviderSettingsSchema)
     .optional(),
 });
 

@@ -2,7 +2,7 @@ import { readFlagrightAnswer } from '#adapters/providers/flagright.js';
 import { ProviderUnreadableError } from '#domain/providers/verdicts.js';
 import {
   buildProviderRequest,
-  httpProviderConfigSchema,
+  HttpProviderConfigSchema,
   readProviderVerdict,
 } from '../../functions/domain/providers/http-mapping.js';
 import { agreementReport, combine, type ProviderOutcome } from '../../functions/domain/providers/verdicts.js';
@@ -85,7 +85,7 @@ describe('combining rules and provider', () => {
 });
 
 describe('generic HTTP provider mapping', () => {
-  const config = httpProviderConfigSchema().parse({
+  const config = HttpProviderConfigSchema.parse({
     url: 'https://provider.example/screen',
     auth: { type: 'apiKey', key: 'key-12345678' },
     request: {
@@ -128,14 +128,14 @@ describe('generic HTTP provider mapping', () => {
   });
 
   it('validates the declarative configuration', () => {
-    expect(() => httpProviderConfigSchema().parse({ ...config, request: { a: 'tx.id', b: 'elsewhere.x' } })).toThrow(
+    expect(() => HttpProviderConfigSchema.parse({ ...config, request: { a: 'tx.id', b: 'elsewhere.x' } })).toThrow(
       /tx\., payload\. or =/,
     );
-    expect(() => httpProviderConfigSchema().parse({ ...config, auth: { type: 'hmac', secret: 'short' } })).toThrow();
+    expect(() => HttpProviderConfigSchema.parse({ ...config, auth: { type: 'hmac', secret: 'short' } })).toThrow();
   });
 });
 
-const webhookMapping = httpProviderConfigSchema().parse({
+const webhookMapping = HttpProviderConfigSchema.parse({
   url: 'https://provider.example/screen',
   auth: { type: 'apiKey', key: 'key-12345678' },
   request: {},

@@ -8,27 +8,29 @@ import { lookupOwn, type ProviderStatus, ProviderUnreadableError, type ProviderV
  *   transaction), `payload.<path>` (Toqio's body) or `=<literal>`;
  * - response: where the verdict is and how the provider's words map to ours.
  */
-const buildSchemas = () => {
-  const httpProviderMapping = {
-    name: z
-      .string()
-      .regex(/^[a-z0-9-]+$/)
-      .default('http'),
-    url: z.url(),
-    request: z.record(z.string(), z.string().regex(/^(tx\.|payload\.|=)/, 'must start with tx., payload. or =')),
-    response: z.strictObject({
-      statusPath: z.string().min(1),
-      statusMap: z.record(z.string(), z.enum(['APPROVED', 'REJECTED', 'PENDING'])),
-      referencePath: z.string().optional(),
-      /** An array of strings, or of objects with `descriptionField` (and `ruleField`). */
-      reasonsPath: z.string().optional(),
-      ruleField: z.string().default('rule'),
-      descriptionField: z.string().default('description'),
-    }),
-  };
+// Schemas here are z.lazy: built on their first parse, so a function that never parses them
+// (every one whose configuration holds no HTTP_PROVIDER_CONFIG) does not build them at cold start.
+const httpProviderMapping = () => ({
+  name: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .default('http'),
+  url: z.url(),
+  request: z.record(z.string(), z.string().regex(/^(tx\.|payload\.|=)/, 'must start with tx., payload. or =')),
+  response: z.strictObject({
+    statusPath: z.string().min(1),
+    statusMap: z.record(z.string(), z.enum(['APPROVED', 'REJECTED', 'PENDING'])),
+    referencePath: z.string().optional(),
+    /** An array of strings, or of objects with `descriptionField` (and `ruleField`). */
+    reasonsPath: z.string().optional(),
+    ruleField: z.string().default('rule'),
+    descriptionField: z.string().default('description'),
+  }),
+});
 
-  const config = z.strictObject({
-    ...httpProviderMapping,
+export const HttpProviderConfigSchema = z.lazy(() =>
+  z.strictObject({
+    ...httpProviderMapping(),
     auth: z.discriminatedUnion('type', [
       z.strictObject({ type: z.literal('apiKey'), header: z.string().default('x-api-key'), key: z.string().min(8) }),
       z.strictObject({
@@ -37,15 +39,17 @@ const buildSchemas = () => {
         secret: z.string().min(16),
       }),
     ]),
-  });
+  }),
+);
 
-  /**
-   * The same configuration with its credential optional: the mapping is not secret (it is stage
-   * configuration, HTTP_PROVIDER_CONFIG), the API key or HMAC secret comes from the provider secret
-   * (HTTP_PROVIDER_KEY). Locally the key may still sit inline.
-   */
-  const settings = z.strictObject({
-    ...httpProviderMapping,
+/**
+ * The same configuration with its credential optional: the mapping is not secret (it is stage
+ * configuration, HTTP_PROVIDER_CONFIG), the API key or HMAC secret comes from the provider secret
+ * (HTTP_PROVIDER_KEY). Locally the key may still sit inline.
+ */
+export const HttpProviderSettingsSchema = z.lazy(() =>
+  z.strictObject({
+    ...httpProviderMapping(),
     auth: z.discriminatedUnion('type', [
       z.strictObject({
         type: z.literal('apiKey'),
@@ -58,20 +62,9 @@ const buildSchemas = () => {
         secret: z.string().min(16).optional(),
       }),
     ]),
-  });
-  return { config, settings };
-};
-
-let built: ReturnType<typeof buildSchemas> | undefined;
-/** Built on first use: only a function whose configuration holds HTTP_PROVIDER_CONFIG parses them. */
-const schemas = () => {
-  built ??= buildSchemas();
-  return built;
-};
-/** The generic provider's full configuration (mapping and credential). */
-export const httpProviderConfigSchema = () => schemas().config;
-export const httpProviderSettingsSchema = () => schemas().settings;
-export type HttpProviderSettings = z.infer<ReturnType<typeof httpProviderSettingsSchema>>;
+  }),
+);
+export type HttpProviderSettings = z.infer<typeof HttpProviderSettingsSchema>;
 
 /** The full configuration from the settings and the credential; undefined when there is none. */
 export const withProviderKey = (
@@ -86,7 +79,7 @@ export const withProviderKey = (
   const value = auth.secret ?? key;
   return value ? { ...settings, auth: { ...auth, secret: value } } : undefined;
 };
-export type HttpProviderConfig = z.infer<ReturnType<typeof httpProviderConfigSchema>>;
+export type HttpProviderConfig = z.infer<typeof HttpProviderConfigSchema>;
 
 export const readPath = (source: unknown, path: string): unknown =>
   path
