@@ -1,6 +1,6 @@
 import { createDocumentClient } from '#adapters/aws-clients.js';
 import { ruleSetRepository } from '#adapters/rule-set-repository.js';
-import { RULE_SET_NAMES } from '#domain/rules/rule-set-versions.js';
+import { RULE_SET_NAMES } from '#domain/rules/requests.js';
 import { ensureSeeded } from '#domain/rules/rule-set-workflow.js';
 import { readRuleSetFile } from '#shared/rules-loader.js';
 

@@ -6,7 +6,8 @@
  * Secrets Manager. Import time includes building the handler (configuration, secrets, clients,
  * rules). A floor is measured in the same run: a bundle that only creates the SDK clients and the
  * Powertools logger, tracer and metrics and reads one secret (scripts/bench-cold/floor.ts).
- * `--runs N` (default 7) sets the runs per bundle. Each bundle's esbuild metafile is written beside
+ * `--runs N` (default 7) sets the runs per bundle; `--only admin,validate` measures those functions
+ * (and the floor) alone, to try a change quickly. Each bundle's esbuild metafile is written beside
  * it (.local/bench-cold/<function>/meta.json), and the environment it is imported with (env.json).
  */
 import { spawn } from 'node:child_process';
@@ -30,6 +31,8 @@ import {
 
 const runsFlag = process.argv.indexOf('--runs');
 const RUNS = Math.max(5, runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 7);
+const onlyFlag = process.argv.indexOf('--only');
+const ONLY = onlyFlag > 0 ? (process.argv[onlyFlag + 1] ?? '').split(',') : undefined;
 const OUT = join(PROJECT_ROOT, '.local', 'bench-cold');
 
 /** The template, synthesised without bundling, with its references resolved to names of the bench's own. */
@@ -156,6 +159,7 @@ try {
     await bundle('floor', 'scripts/bench-cold/floor.ts', undefined, { ...lambdaEnv('floor'), ...envs.validate }),
   ];
   for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]) {
+    if (ONLY && !ONLY.includes(name)) continue;
     bundles.push(await bundle(name, spec.entry, spec, { ...lambdaEnv(name), ...envs[name] } as Record<string, string>));
   }
   const withMaps: Record<string, Timing[]> = Object.fromEntries(bundles.map((b) => [b.name, []]));
@@ -211,7 +215,7 @@ try {
   const health = rows.find((row) => row.function === 'health');
   console.log(
     `goals: every function within 1.3x the floor's import time, as deployed: ${worst <= 1.3 ? 'met' : 'NOT met'} (worst ${worst.toFixed(2)}x; in CPU time ${worstCpu.toFixed(2)}x); ` +
-      `health within 2x the floor's size: ${Number(health?.['size ×floor']) <= 2 ? 'met' : 'NOT met'} (${health?.['size ×floor']}x); ` +
+      `health within 2x the floor's size: ${health ? `${Number(health['size ×floor']) <= 2 ? 'met' : 'NOT met'} (${health['size ×floor']}x)` : 'not measured (--only)'}; ` +
       `rules engine only where rules are evaluated: ${rows
         .filter((row) => row['rules engine'] === 'yes')
         .map((row) => row.function)

@@ -23,7 +23,7 @@ import {
   type RuleFigures,
   unflattenCounts,
 } from '#domain/rules/backtest.js';
-import { RuleSetNameSchema } from '#domain/rules/rule-set-versions.js';
+import { RuleSetNameSchema } from '#domain/rules/requests.js';
 import { unpackDecision } from './decision-items.js';
 
 /**

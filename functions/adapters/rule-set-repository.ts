@@ -10,10 +10,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import type { RuleSetName } from '#domain/rules/requests.js';
 import {
   RuleSetConflictError,
   type RuleSetHistoryEntry,
-  type RuleSetName,
   type RuleSetVersion,
   RuleSetVersionSchema,
   type ShadowRun,

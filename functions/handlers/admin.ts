@@ -1,33 +1,45 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { backtestPageQueue } from '#adapters/backtest-page-queue.js';
-import { backtestRepository } from '#adapters/backtest-repository.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';
-import { ruleSetRepository } from '#adapters/rule-set-repository.js';
-import { ruleStatsRepository } from '#adapters/rule-stats-repository.js';
 import { signInThrottle } from '#adapters/sign-in-throttle.js';
 import { agreementReport } from '#domain/providers/verdicts.js';
-import { ruleSetWorkflow } from '#domain/rules/rule-set-workflow.js';
-import { buildOpenApi } from '#lib/openapi.js';
-import { type AdminOperations, adminRouter } from '#shared/admin-router.js';
+import { type AdminOperations, type AdminRequest, adminRouter } from '#shared/admin-router.js';
+import type { AdminOperation } from '#shared/admin-routes.js';
 import { caseWorkflow } from '#shared/case-workflow.js';
-import { builtOnFirstCall, documentClientFor, functionConfig, sqsClientFor } from '#shared/cold-start.js';
+import { builtOnFirstCall, documentClientFor, functionConfig, onFirstUse, sqsClientFor } from '#shared/cold-start.js';
 import { configSchema } from '#shared/config.js';
 import { BadRequestError } from '#shared/errors.js';
 import { httpHandler, json } from '#shared/http.js';
 import { providerNameFor } from '#shared/provider.js';
-import { readRuleSetFile } from '#shared/rules-loader.js';
 import { staticFiles } from '#shared/static-files.js';
-import { backtestOperations } from './admin/backtests.js';
 import { caseOperations } from './admin/cases.js';
 import { deliveryOperations } from './admin/deliveries.js';
-import { type AdminDeps, adminShape } from './admin/deps.js';
-import { onepipeOperations } from './admin/onepipe.js';
-import { ruleSetOperations } from './admin/rule-sets.js';
-import { ruleStatsOperations } from './admin/rule-stats.js';
+import {
+  type AdminDeps,
+  adminShape,
+  ONEPIPE_OPERATIONS,
+  type OnepipeOperation,
+  RULE_OPERATIONS,
+  type RuleOperation,
+} from './admin/deps.js';
 
 export const AdminConfigSchema = configSchema(adminShape);
+
+/**
+ * Operations whose module is imported on their first call: each name answers through the
+ * operations `load` builds. esbuild keeps an `import()`ed module in the one bundle but runs its top
+ * level (and its imports') only when the import is reached, so none of it is built at cold start.
+ */
+const loadedOnFirstCall = <N extends AdminOperation>(
+  names: readonly N[],
+  load: () => Promise<Pick<AdminOperations, N>>,
+): Pick<AdminOperations, N> => {
+  const operations = onFirstUse(load);
+  return Object.fromEntries(
+    names.map((name) => [name, async (request: AdminRequest) => (await operations())[name](request)]),
+  ) as Pick<AdminOperations, N>;
+};
 
 /** The admin function behind its Function URL: the JSON API under /api/ and the web UI at /. */
 export const buildHandler = (deps: AdminDeps) => {
@@ -53,15 +65,25 @@ export const buildHandler = (deps: AdminDeps) => {
     },
     ...caseOperations(deps),
     ...deliveryOperations(deps),
-    ...onepipeOperations(deps),
-    ...ruleSetOperations(deps),
-    ...backtestOperations(deps),
-    ...ruleStatsOperations(deps),
+    // Account mappings (with the inbound payment's schemas and IBAN checks) and rule management
+    // (with the CEL engine) are loaded on their first request: most cold starts serve the cases.
+    ...loadedOnFirstCall<OnepipeOperation>(ONEPIPE_OPERATIONS, async () =>
+      (await import('./admin/onepipe.js')).onepipeOperations(deps),
+    ),
+    ...loadedOnFirstCall<RuleOperation>(RULE_OPERATIONS, async () =>
+      (await import('./admin/rules.js')).ruleOperations(await deps.rules()),
+    ),
   };
   const ui = staticFiles(deps.config.UI_DIR);
   // During a rotation each person's previous token signs in too (the configuration checks they pair up).
   const tokens = [...(deps.config.ADMIN_TOKENS ?? []), ...(deps.config.ADMIN_TOKENS_PREVIOUS ?? [])];
-  const routes = adminRouter({ tokens, operations, guard: deps.guard, openApi: buildOpenApi, ui });
+  const routes = adminRouter({
+    tokens,
+    operations,
+    guard: deps.guard,
+    openApi: onFirstUse(async () => (await import('#lib/openapi.js')).buildOpenApi()),
+    ui,
+  });
   return httpHandler({}, async ({ event, context }) => routes(event, context));
 };
 
@@ -94,16 +116,9 @@ export const adminDeps = (
     },
     // Named from the settings: the admin function holds none of the provider's credentials.
     providerName: providerNameFor(config),
-    ruleSets: ruleSetWorkflow({
-      store: ruleSetRepository(documentClient, config.RULE_SETS_TABLE),
-      shipped: (ruleSet) => readRuleSetFile(ruleSet === 'outbound' ? config.RULES_FILE : config.INBOUND_RULES_FILE),
-    }),
-    backtests: backtestRepository(documentClient, {
-      analytics: config.ANALYTICS_TABLE,
-      decisions: config.DECISIONS_TABLE,
-    }),
-    backtestPages: backtestPageQueue(sqsClient, config.BACKTEST_PAGES_QUEUE_URL),
-    ruleStats: ruleStatsRepository(documentClient, config.ANALYTICS_TABLE),
+    rules: onFirstUse(async () =>
+      (await import('./admin/rules.js')).ruleDeps(config, documentClient, sqsClient, workflow.store),
+    ),
     guard: signInThrottle(documentClient, config.COUNTERS_TABLE, {
       maxFailures: config.ADMIN_SIGNIN_MAX_FAILURES,
       windowSeconds: config.ADMIN_SIGNIN_WINDOW_SECONDS,

@@ -52,9 +52,9 @@ export interface AdminRouterOptions {
   guard?: SignInGuard;
   /**
    * The public contract, served without a token: it documents the routes, and no data. Built on
-   * the first request for it, not at cold start (generating it takes about 20 ms).
+   * the first request for it, not at cold start (generating it takes about 20 ms), and kept.
    */
-  openApi: () => unknown;
+  openApi: () => Promise<unknown>;
   /** The built web UI (staticFiles), served at `/` and its files. */
   ui: (method: string, path: string) => Promise<HttpResult>;
 }
@@ -87,7 +87,6 @@ export const adminRouter = (options: AdminRouterOptions) => {
       return options.operations[route.operation]({ principal, params, query, raw: rawBody(event), event });
     };
   const ui: Handler = (event: HttpEvent) => options.ui(event.requestContext.http.method, event.rawPath);
-  let openApi: unknown;
   const router = httpRouterHandler<HttpEvent, HttpResult>({
     routes: [
       ...ADMIN_ROUTES.map((route) => ({ method: route.method, path: route.path, handler: authorised(route) })),
@@ -95,8 +94,7 @@ export const adminRouter = (options: AdminRouterOptions) => {
         method: 'GET',
         path: '/api/openapi.json',
         handler: async () => {
-          openApi ??= options.openApi();
-          return json(200, openApi, { 'cache-control': 'public, max-age=300' });
+          return json(200, await options.openApi(), { 'cache-control': 'public, max-age=300' });
         },
       },
       // The UI routes with the URL hash: `/` and its few files are all there is (staticFiles says which exist).

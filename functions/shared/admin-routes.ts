@@ -1,12 +1,16 @@
-import type * as z from 'zod';
+import * as z from 'zod';
 import { CaseQuerySchema } from '#domain/cases/queries.js';
 import { DecisionRequestSchema, NoteRequestSchema } from '#domain/cases/transitions.js';
 import { accountMappingSchema } from '#domain/onepipe/save-transaction.js';
 import { BacktestRequestSchema } from '#domain/rules/backtest.js';
+import {
+  RejectRequestSchema,
+  RuleCheckRequestSchema,
+  RuleSetBodySchema,
+  RuleTestRequestSchema,
+} from '#domain/rules/requests.js';
 import { RulePerformanceQuerySchema } from '#domain/rules/rule-performance.js';
-import { RejectRequestSchema, RuleCheckRequestSchema, RuleSetBodySchema } from '#domain/rules/rule-set-versions.js';
 import { ShadowReportQuerySchema } from '#domain/rules/rule-stats.js';
-import { RuleTestRequestSchema } from '#domain/rules/rule-test.js';
 import { ListDeliveriesQuery, RetryDeadBody } from '#domain/webhooks/delivery.js';
 
 /**
@@ -102,7 +106,7 @@ export const ADMIN_ROUTES = [
     summary:
       'Map a new account (its parked credits are registered in Toqio), or propose a change to an existing mapping (202; a second supervisor approves)',
     // Documented with the default ONEPIPE_CURRENCY (NGN); the operation checks the configured one.
-    body: accountMappingSchema({ currency: 'NGN' }),
+    body: z.lazy(() => accountMappingSchema({ currency: 'NGN' })),
     answers: { 200: 'Mapped', 202: 'Proposed; a second supervisor approves' },
   },
   {

@@ -43,6 +43,18 @@ export const notBound = (resource: string) => `not-bound-to-this-function:${reso
 
 type Lambda<E, R> = (event: E, context: import('aws-lambda').Context) => Promise<R>;
 
+/** A value built on its first use, once; a failed build is tried again on the next use. */
+export const onFirstUse = <T>(build: () => Promise<T>) => {
+  let built: Promise<T> | undefined;
+  return () => {
+    built ??= build().catch((error: unknown) => {
+      built = undefined;
+      throw error;
+    });
+    return built;
+  };
+};
+
 /**
  * The deployed handler of a function: built from its own configuration on the first call (or by
  * `prepare()`, which scripts/bench-cold.ts times), once; a failed build is tried again on the next
@@ -50,14 +62,7 @@ type Lambda<E, R> = (event: E, context: import('aws-lambda').Context) => Promise
  * function's environment.
  */
 export const builtOnFirstCall = <E, R>(build: () => Promise<Lambda<E, R>>) => {
-  let built: Promise<Lambda<E, R>> | undefined;
-  const prepare = () => {
-    built ??= build().catch((error: unknown) => {
-      built = undefined;
-      throw error;
-    });
-    return built;
-  };
+  const prepare = onFirstUse(build);
   const handler: Lambda<E, R> = async (event, context) => (await prepare())(event, context);
   return Object.assign(handler, { prepare });
 };

@@ -1,6 +1,6 @@
 import type { ruleSetRepository } from '#adapters/rule-set-repository.js';
 import { activeRules } from '#domain/rules/active-rules.js';
-import type { RuleSetName } from '#domain/rules/rule-set-versions.js';
+import type { RuleSetName } from '#domain/rules/requests.js';
 import { logger } from './logger.js';
 import { loadRulesEngine } from './rules-loader.js';
 

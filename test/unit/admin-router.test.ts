@@ -23,7 +23,7 @@ const operations = Object.fromEntries(
 const route = adminRouter({
   tokens: TOKENS,
   operations,
-  openApi: () => ({ openapi: '3.1.0' }),
+  openApi: async () => ({ openapi: '3.1.0' }),
   ui: async (method, path) => ({ statusCode: 200, body: `ui ${method} ${path}` }),
 });
 

@@ -1,5 +1,6 @@
 import type { RulesEngine } from './engine.js';
-import { compileVersion, type RuleSetName, type RuleSetVersion } from './rule-set-versions.js';
+import type { RuleSetName } from './requests.js';
+import { compileVersion, type RuleSetVersion } from './rule-set-versions.js';
 
 /** A version evaluated beside the active one on every decision, compiled (see ShadowRun). */
 export interface ShadowEngine {

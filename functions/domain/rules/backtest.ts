@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { DecisionStatus, Facts, Rule, RuleHit, RulesEngine } from './engine.js';
-import type { RuleSetName } from './rule-set-versions.js';
+import type { RuleSetName } from './requests.js';
 
 /**
  * Backtests: what a rule set version would have done on stored history, before it goes live.

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { celEnvironment, RuleSchema } from './engine.js';
 
 /**
@@ -204,6 +203,3 @@ export const locatedRuleSetProblems = (rules: readonly unknown[], listNames: Ite
 /** The problems as a 400's `fields` carries them: where and what. */
 export const ruleSetProblems = (rules: readonly unknown[], listNames: Iterable<string>): RuleSetProblem[] =>
   locatedRuleSetProblems(rules, listNames).map(({ path, message }) => ({ path, message }));
-
-/** A list name as conditions read it (`lists.<name>`). */
-export const ListNameSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'must be a name such as blockedIbans');

@@ -3,12 +3,13 @@ import * as z from 'zod';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { compileRuleSet, type Rule, RuleSchema, type RulesEngine } from './engine.js';
 import {
-  ListNameSchema,
-  type LocatedProblem,
-  locatedRuleSetProblems,
-  type RuleSetProblem,
-  ruleSetProblems,
-} from './rule-check.js';
+  type RuleCheckRequestSchema,
+  type RuleSetBody,
+  RuleSetBodySchema,
+  type RuleSetName,
+  RuleSetNameSchema,
+} from './requests.js';
+import { type LocatedProblem, locatedRuleSetProblems, type RuleSetProblem, ruleSetProblems } from './rule-check.js';
 
 /**
  * Rule sets as data. Each set (`outbound` for validate, `inbound` for OnePipe credits) has
@@ -17,38 +18,8 @@ import {
  * author (and its proposer) approves it. Nothing is ever deleted: a retired version can be read
  * forever, and every decision names the version it was decided with (`ruleSetLabel`).
  */
-export const RULE_SET_NAMES = ['outbound', 'inbound'] as const;
-export const RuleSetNameSchema = z.enum(RULE_SET_NAMES);
-export type RuleSetName = z.infer<typeof RuleSetNameSchema>;
-
 export const VERSION_STATES = ['DRAFT', 'PROPOSED', 'ACTIVE', 'RETIRED', 'REJECTED'] as const;
 export type VersionState = (typeof VERSION_STATES)[number];
-
-/** The most entries a list may hold (the issue asks for at least 50,000). */
-export const MAX_LIST_ENTRIES = 200_000;
-
-/** A draft as the API takes it: shaped like a rules/*.yaml file. Rules are checked one by one (ruleSetProblems). */
-export const RuleSetBodySchema = z.strictObject({
-  description: z.string({ error: 'is required' }).trim().min(3, 'must say what changes (3+ characters)').max(2000),
-  lists: z.record(ListNameSchema, z.array(z.string().max(256)).max(MAX_LIST_ENTRIES)).default({}),
-  rules: z.array(z.unknown()).min(1, 'must hold at least one rule').max(500),
-});
-export type RuleSetBody = z.infer<typeof RuleSetBodySchema>;
-
-/**
- * What the draft editor checks as a supervisor types: the rules, and the lists by name (their
- * entries may be left empty: a condition is checked against the names only).
- */
-export const RuleCheckRequestSchema = RuleSetBodySchema.omit({ description: true });
-
-// Schemas here are z.lazy: built on their first parse, so a function that never parses them
-// does not build them at cold start (npm run bench:cold).
-/** A reason given when a proposal is rejected. */
-export const RejectRequestSchema = z.lazy(() =>
-  z.strictObject({
-    reason: z.string({ error: 'is required' }).trim().min(3, 'must say why (3+ characters)').max(2000),
-  }),
-);
 
 /** One stored version, parsed on every read. */
 export const RuleSetVersionSchema = z.object({

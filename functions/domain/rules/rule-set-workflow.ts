@@ -1,4 +1,5 @@
 import { RuleSetSchema } from './engine.js';
+import type { RuleSetName } from './requests.js';
 import {
   checkRollbackSource,
   checkRuleSetBody,
@@ -11,7 +12,6 @@ import {
   planPropose,
   planReject,
   type RuleSetHistoryEntry,
-  type RuleSetName,
   RuleSetNotFoundError,
   type RuleSetVersion,
   type ShadowRun,

@@ -11,13 +11,14 @@ import {
   stalled,
   summaryView,
 } from '#domain/rules/backtest.js';
-import { RuleSetNameSchema, RuleSetNotFoundError } from '#domain/rules/rule-set-versions.js';
+import { RuleSetNameSchema } from '#domain/rules/requests.js';
+import { RuleSetNotFoundError } from '#domain/rules/rule-set-versions.js';
 import { ConflictError, NotFoundError } from '#domain/shared/errors.js';
 import type { AdminOperations, AdminRequest } from '#shared/admin-router.js';
 import { BadRequestError } from '#shared/errors.js';
 import { json, parseJsonBody } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
-import type { AdminDeps } from './deps.js';
+import type { RuleDeps } from './deps.js';
 
 type BacktestOperations = Pick<AdminOperations, 'startBacktest' | 'getBacktest' | 'listBacktests'>;
 
@@ -46,7 +47,7 @@ const backtestableSet = ({ params }: AdminRequest) => {
  * A RUNNING backtest that recorded no page for BACKTEST_STALL_MS is marked FAILED when it is read
  * (conditioned on it still being RUNNING), so nobody waits on one that will never end.
  */
-const failedIfStalled = async (deps: AdminDeps, summary: BacktestSummary): Promise<BacktestSummary> => {
+const failedIfStalled = async (deps: RuleDeps, summary: BacktestSummary): Promise<BacktestSummary> => {
   const now = new Date();
   const why = stalled(summary, now);
   if (!why) return summary;
@@ -57,7 +58,7 @@ const failedIfStalled = async (deps: AdminDeps, summary: BacktestSummary): Promi
   return (await deps.backtests.getSummary(summary.backtestId)) ?? summary;
 };
 
-export const backtestOperations = (deps: AdminDeps): BacktestOperations => ({
+export const backtestOperations = (deps: RuleDeps): BacktestOperations => ({
   startBacktest: async (request) => {
     const ruleSet = backtestableSet(request);
     const number = Number(request.params.version);

@@ -11,17 +11,9 @@ import type { AdminOperations } from '#shared/admin-router.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.js';
 import { json, parseJsonBody } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
-import type { AdminDeps } from './deps.js';
+import type { AdminDeps, OnepipeOperation } from './deps.js';
 
-type OnepipeOperations = Pick<
-  AdminOperations,
-  | 'listAccountMappings'
-  | 'getAccountMapping'
-  | 'putAccountMapping'
-  | 'deleteAccountMapping'
-  | 'approveAccountMapping'
-  | 'listUnmatchedCredits'
->;
+type OnepipeOperations = Pick<AdminOperations, OnepipeOperation>;
 
 const accountNumberOf = (params: Record<string, string>) => {
   const accountNumber = String(params.accountNumber ?? '').trim();

@@ -1,24 +1,27 @@
 import * as z from 'zod';
 import { TransactionSchema } from '#domain/decisions/transaction.js';
 import { compileRuleSet, type Facts, RuleSchema } from '#domain/rules/engine.js';
+import {
+  RejectRequestSchema,
+  RuleCheckRequestSchema,
+  type RuleSetName,
+  RuleSetNameSchema,
+  RuleTestRequestSchema,
+} from '#domain/rules/requests.js';
 import { factPaths } from '#domain/rules/rule-check.js';
 import {
   checkRuleSetBody,
   checkRules,
   compileVersion,
   InvalidRuleSetError,
-  RejectRequestSchema,
-  RuleCheckRequestSchema,
-  type RuleSetName,
-  RuleSetNameSchema,
   RuleSetNotFoundError,
 } from '#domain/rules/rule-set-versions.js';
-import { factsOfPayment, RuleTestRequestSchema, testRules } from '#domain/rules/rule-test.js';
+import { factsOfPayment, testRules } from '#domain/rules/rule-test.js';
 import type { AdminOperations, AdminRequest } from '#shared/admin-router.js';
 import { BadRequestError } from '#shared/errors.js';
 import { fieldProblems, json, parseJsonBody } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
-import type { AdminDeps } from './deps.js';
+import type { RuleDeps } from './deps.js';
 
 type RuleSetOperations = Pick<
   AdminOperations,
@@ -72,7 +75,7 @@ const refusedAsBadRequest = async <T>(run: () => Promise<T>): Promise<T> => {
 };
 
 /** Rule sets as the compliance team manages them: read (analysts), write, propose, approve (supervisors). */
-export const ruleSetOperations = (deps: AdminDeps): RuleSetOperations => {
+export const ruleSetOperations = (deps: RuleDeps): RuleSetOperations => {
   const workflow = deps.ruleSets;
   const view = async (request: AdminRequest, status = 200) =>
     json(status, await workflow.view(setOf(request), versionOf(request)));

@@ -11,7 +11,7 @@ import type { AdminOperations, AdminRequest } from '#shared/admin-router.js';
 import { BadRequestError } from '#shared/errors.js';
 import { json } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
-import type { AdminDeps } from './deps.js';
+import type { RuleDeps } from './deps.js';
 import { parseQuery } from './query.js';
 import { setOf, versionOf } from './rule-sets.js';
 
@@ -34,7 +34,7 @@ const outboundOnly = (request: AdminRequest) => {
 };
 
 /** Shadow runs (supervisors start and stop them, analysts read their reports) and rule performance. */
-export const ruleStatsOperations = (deps: AdminDeps): RuleStatsOperations => ({
+export const ruleStatsOperations = (deps: RuleDeps): RuleStatsOperations => ({
   startRuleSetShadow: async (request) => {
     const ruleSet = outboundOnly(request);
     const version = versionOf(request);
