@@ -271,3 +271,33 @@ describe('rule sets in the admin API', () => {
     expect((await admin('POST', '/api/rule-sets/nosuch/check', ANA, { rules: [EXACT_777] })).statusCode).toBe(404);
   });
 });
+
+describe('rule management loaded on the first rule request', () => {
+  it('answers the first rule requests after a cold start, fired together, alike, with version 1 seeded once', async () => {
+    // A new admin function on new tables: rule management is not loaded yet and no version exists.
+    const fresh = await handlerResources();
+    try {
+      const cold = adminFunction(fresh, {
+        ADMIN_TOKENS: 'ana:analyst:rules-test-analyst-00001,sam:supervisor:rules-test-supervisor-0001',
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, index) =>
+          index % 2 ? cold('GET', '/api/rule-sets/outbound', ANA) : cold('GET', '/api/rule-sets/inbound', ANA),
+        ),
+      );
+      expect(answers.map((answer) => answer.statusCode)).toEqual(Array(20).fill(200));
+      const outbound = answers.filter((_, index) => index % 2).map(bodyOf);
+      // Every answer shows the one seeded version 1, ACTIVE.
+      for (const overview of outbound) {
+        expect(overview.versions).toEqual([expect.objectContaining({ version: 1, state: 'ACTIVE' })]);
+      }
+      // An error from a lazily loaded operation keeps its status: an unknown set is 404, a bad version 400.
+      expect((await cold('GET', '/api/rule-sets/sideways', ANA)).statusCode).toBe(404);
+      expect((await cold('GET', '/api/rule-sets/outbound/versions/0', ANA)).statusCode).toBe(400);
+      // So does the account mappings' group: no such account is 404.
+      expect((await cold('GET', '/api/account-mappings/0000000000', SAM)).statusCode).toBe(404);
+    } finally {
+      await fresh.destroy();
+    }
+  });
+});
