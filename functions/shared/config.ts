@@ -40,7 +40,17 @@ const ipList = z.string().transform((value, ctx) => {
   return entries;
 });
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/**
+ * Schemas every use of which is the same are built once and shared (zod schemas are immutable):
+ * each one built costs cold-start time (npm run bench:cold).
+ */
+let positive: z.ZodCoercedNumber | undefined;
+const positiveInt = (fallback: number) => {
+  positive ??= z.coerce.number().int().positive();
+  return positive.default(fallback);
+};
+let tableName: z.ZodString | undefined;
+let queueUrl: z.ZodString | undefined;
 
 /** A duration as `90s`, `30m`, `24h` or `7d`, in milliseconds. */
 const duration = (fallback: string) =>
@@ -101,7 +111,7 @@ type TableVars<K extends TableKey> = { [Key in K as (typeof TABLES)[Key]['envVar
 export const tablesConfig = <K extends TableKey>(...keys: K[]) => ({
   /** Set locally to point the SDK at DynamoDB Local; unset in AWS. */
   DYNAMODB_ENDPOINT: z.url().optional(),
-  ...(Object.fromEntries(keys.map((key) => [TABLES[key].envVar, z.string().min(3)])) as TableVars<K>),
+  ...(Object.fromEntries(keys.map((key) => [TABLES[key].envVar, (tableName ??= z.string().min(3))])) as TableVars<K>),
 });
 
 type QueueVars<K extends QueueKey> = { [Key in K as (typeof QUEUES)[Key]['envVar']]: z.ZodString };
@@ -110,11 +120,11 @@ type DeadLetterVars<K extends QueueKey> = { [Key in K as (typeof QUEUES)[Key]['d
 export const queuesConfig = <K extends QueueKey>(...keys: K[]) => ({
   /** Set locally to point the SDK at fauxqs; unset in AWS. */
   SQS_ENDPOINT: z.url().optional(),
-  ...(Object.fromEntries(keys.map((key) => [QUEUES[key].envVar, z.string().min(1)])) as QueueVars<K>),
+  ...(Object.fromEntries(keys.map((key) => [QUEUES[key].envVar, (queueUrl ??= z.string().min(1))])) as QueueVars<K>),
 });
 /** The URLs of the dead-letter queues a function moves messages to. */
 export const deadLetterQueuesConfig = <K extends QueueKey>(...keys: K[]) =>
-  Object.fromEntries(keys.map((key) => [QUEUES[key].dlqEnvVar, z.string().min(1)])) as DeadLetterVars<K>;
+  Object.fromEntries(keys.map((key) => [QUEUES[key].dlqEnvVar, (queueUrl ??= z.string().min(1))])) as DeadLetterVars<K>;
 
 /** What Toqio calls us with (validate). */
 export const toqioApiKeyConfig = () => ({
