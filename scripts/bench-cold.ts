@@ -33,6 +33,13 @@ const runsFlag = process.argv.indexOf('--runs');
 const RUNS = Math.max(5, runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 7);
 const onlyFlag = process.argv.indexOf('--only');
 const ONLY = onlyFlag > 0 ? (process.argv[onlyFlag + 1] ?? '').split(',') : undefined;
+const unknown = (ONLY ?? []).filter((name) => !(name in FUNCTIONS));
+if (ONLY && (ONLY.length === 0 || unknown.length > 0)) {
+  console.error(
+    `--only takes function names (${Object.keys(FUNCTIONS).join(', ')}); unknown: ${unknown.join(', ') || '(none given)'}`,
+  );
+  process.exit(2);
+}
 const OUT = join(PROJECT_ROOT, '.local', 'bench-cold');
 
 /** The template, synthesised without bundling, with its references resolved to names of the bench's own. */

@@ -49,8 +49,16 @@ const positiveInt = (fallback: number) => {
   positive ??= z.coerce.number().int().positive();
   return positive.default(fallback);
 };
-let tableName: z.ZodString | undefined;
-let queueUrl: z.ZodString | undefined;
+let tableNameSchema: z.ZodString | undefined;
+const tableName = () => {
+  tableNameSchema ??= z.string().min(3);
+  return tableNameSchema;
+};
+let queueUrlSchema: z.ZodString | undefined;
+const queueUrl = () => {
+  queueUrlSchema ??= z.string().min(1);
+  return queueUrlSchema;
+};
 
 /** A duration as `90s`, `30m`, `24h` or `7d`, in milliseconds. */
 const duration = (fallback: string) =>
@@ -111,7 +119,7 @@ type TableVars<K extends TableKey> = { [Key in K as (typeof TABLES)[Key]['envVar
 export const tablesConfig = <K extends TableKey>(...keys: K[]) => ({
   /** Set locally to point the SDK at DynamoDB Local; unset in AWS. */
   DYNAMODB_ENDPOINT: z.url().optional(),
-  ...(Object.fromEntries(keys.map((key) => [TABLES[key].envVar, (tableName ??= z.string().min(3))])) as TableVars<K>),
+  ...(Object.fromEntries(keys.map((key) => [TABLES[key].envVar, tableName()])) as TableVars<K>),
 });
 
 type QueueVars<K extends QueueKey> = { [Key in K as (typeof QUEUES)[Key]['envVar']]: z.ZodString };
@@ -120,11 +128,11 @@ type DeadLetterVars<K extends QueueKey> = { [Key in K as (typeof QUEUES)[Key]['d
 export const queuesConfig = <K extends QueueKey>(...keys: K[]) => ({
   /** Set locally to point the SDK at fauxqs; unset in AWS. */
   SQS_ENDPOINT: z.url().optional(),
-  ...(Object.fromEntries(keys.map((key) => [QUEUES[key].envVar, (queueUrl ??= z.string().min(1))])) as QueueVars<K>),
+  ...(Object.fromEntries(keys.map((key) => [QUEUES[key].envVar, queueUrl()])) as QueueVars<K>),
 });
 /** The URLs of the dead-letter queues a function moves messages to. */
 export const deadLetterQueuesConfig = <K extends QueueKey>(...keys: K[]) =>
-  Object.fromEntries(keys.map((key) => [QUEUES[key].dlqEnvVar, (queueUrl ??= z.string().min(1))])) as DeadLetterVars<K>;
+  Object.fromEntries(keys.map((key) => [QUEUES[key].dlqEnvVar, queueUrl()])) as DeadLetterVars<K>;
 
 /** What Toqio calls us with (validate). */
 export const toqioApiKeyConfig = () => ({
