@@ -41,24 +41,20 @@ const ipList = z.string().transform((value, ctx) => {
 });
 
 /**
- * Schemas every use of which is the same are built once and shared (zod schemas are immutable):
- * each one built costs cold-start time (npm run bench:cold).
+ * Schemas every use of which is the same are built once, on first use, and shared (zod schemas
+ * are immutable): each one built costs cold-start time (npm run bench:cold).
  */
-let positive: z.ZodCoercedNumber | undefined;
-const positiveInt = (fallback: number) => {
-  positive ??= z.coerce.number().int().positive();
-  return positive.default(fallback);
+const shared = <T>(build: () => T) => {
+  let built: T | undefined;
+  return () => {
+    built ??= build();
+    return built;
+  };
 };
-let tableNameSchema: z.ZodString | undefined;
-const tableName = () => {
-  tableNameSchema ??= z.string().min(3);
-  return tableNameSchema;
-};
-let queueUrlSchema: z.ZodString | undefined;
-const queueUrl = () => {
-  queueUrlSchema ??= z.string().min(1);
-  return queueUrlSchema;
-};
+const positive = shared(() => z.coerce.number().int().positive());
+const positiveInt = (fallback: number) => positive().default(fallback);
+const tableName = shared(() => z.string().min(3));
+const queueUrl = shared(() => z.string().min(1));
 
 /** A duration as `90s`, `30m`, `24h` or `7d`, in milliseconds. */
 const duration = (fallback: string) =>
