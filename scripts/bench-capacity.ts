@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ConditionalCheckFailedException, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, createSqsClient } from '#adapters/aws-clients.js';
+import { createDocumentClient, createSqs } from '#adapters/aws-clients.js';
 import { fixedRules } from '#domain/rules/active-rules.js';
 import * as deliver from '#handlers/deliver.js';
 import * as validate from '#handlers/validate.js';
@@ -94,7 +94,7 @@ documentClient.middlewareStack.add(
   },
   { step: 'initialize', name: 'benchConsumedCapacity' },
 );
-const sqsClient = createSqsClient({ region: 'us-east-1', sqsEndpoint: sqs.endpoint });
+const functionsSqs = createSqs({ region: 'us-east-1', sqsEndpoint: sqs.endpoint });
 
 const variables: Record<string, string> = {
   DYNAMODB_ENDPOINT: dynamo.endpoint,
@@ -112,7 +112,7 @@ const rules = await loadRulesEngine(fileURLToPath(new URL('../rules/default.yaml
 const validateWith = (extra: Record<string, string>) => {
   const config = parseConfigWith(validate.ValidateConfigSchema, { ...variables, ...extra });
   const handler = validate.buildHandler({
-    ...validate.validateAdapters(config, documentClient, sqsClient),
+    ...validate.validateAdapters(config, documentClient, functionsSqs),
     rules: fixedRules(rules),
   });
   return async (payload: Record<string, unknown>) => {
@@ -156,7 +156,7 @@ const deliverConfig = parseConfigWith(deliver.DeliverConfigSchema, {
   TOQIO_WEBHOOK_BASE_URL: 'https://core.sandbox.toq.io/webhooks/integration/bench',
 });
 const deliverHandler = deliver.buildHandler({
-  ...deliver.deliverDeps(deliverConfig, documentClient, sqsClient),
+  ...deliver.deliverDeps(deliverConfig, documentClient, functionsSqs),
   now: () => deliverClock,
 });
 const deliverOnce = async (deliveryId: string) => {
@@ -342,7 +342,7 @@ try {
   );
 } finally {
   documentClient.destroy();
-  sqsClient.destroy();
+  functionsSqs.destroy();
   onepipeListener.close();
   await sqs.stop();
   await dynamo.stop();

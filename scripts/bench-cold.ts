@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import type { Metafile } from 'esbuild';
 import { PROJECT_ROOT } from '#lib/constructs/project-function.js';
 import { QUEUES, type QueueKey } from '#lib/queues.js';
 import { FUNCTIONS, type FunctionName, type FunctionSpec } from '#lib/routes.js';
@@ -71,8 +72,19 @@ interface Bundle {
   bytes: number;
   rulesEngine: boolean;
   ruleFiles: boolean;
+  /** The AWS SDK client modules the bundle loads at import (others it loads on first use, if ever). */
+  sdkAtImport: string[];
   env: Record<string, string>;
 }
+
+/** The SDK client modules an esbuild output imports statically (`import … from`), by service name. */
+const sdkClientsAtImport = (metafile: Metafile) =>
+  Object.values(metafile.outputs)
+    .flatMap((output) => output.imports)
+    .filter((entry) => entry.external && entry.kind === 'import-statement' && entry.path.startsWith('@aws-sdk/client-'))
+    .map((entry) => entry.path.slice('@aws-sdk/client-'.length))
+    .filter((name, index, all) => all.indexOf(name) === index)
+    .sort();
 
 /** Bundles one entry the way the stack does (local/bundled/bundle.ts); the source map is written beside it, not counted. */
 const bundle = async (name: string, entry: string, spec: FunctionSpec | undefined, env: Record<string, string>) => {
@@ -85,6 +97,7 @@ const bundle = async (name: string, entry: string, spec: FunctionSpec | undefine
     bytes: built.bytes,
     rulesEngine: Object.keys(built.metafile.inputs).some((input) => input.includes('@marcbachmann/cel-js')),
     ruleFiles: (spec?.assets ?? []).includes('rules'),
+    sdkAtImport: sdkClientsAtImport(built.metafile),
     env,
   } satisfies Bundle;
 };
@@ -222,6 +235,7 @@ try {
       'CPU ×floor': (plainCpu / floorCpuMs).toFixed(2),
       'rules engine': target.rulesEngine ? 'yes' : 'no',
       'rule files': target.ruleFiles ? 'yes' : 'no',
+      'SDK clients at import': target.sdkAtImport.join(' '),
     };
   });
   console.log(

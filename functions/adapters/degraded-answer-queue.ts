@@ -1,11 +1,13 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DegradedAnswerMessage } from '#domain/decisions/degraded-reconciliation.js';
+import type { Sqs } from './aws-clients.js';
 
 /** The queue of degraded answers whose storage must be reconciled with what Toqio was told. */
-export const degradedAnswerQueue = (client: SQSClient, url: string) => ({
+export const degradedAnswerQueue = (sqs: Sqs, url: string) => ({
   async send(message: DegradedAnswerMessage, signal: AbortSignal) {
-    await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify(message) }), {
-      abortSignal: signal,
-    });
+    await sqs.with((client, { SendMessageCommand }) =>
+      client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify(message) }), {
+        abortSignal: signal,
+      }),
+    );
   },
 });

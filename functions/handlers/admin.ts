@@ -1,5 +1,5 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Sqs } from '#adapters/aws-clients.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
 import { onepipeRepository } from '#adapters/onepipe-repository.js';
 import { signInThrottle } from '#adapters/sign-in-throttle.js';
@@ -7,7 +7,7 @@ import { agreementReport } from '#domain/providers/verdicts.js';
 import { type AdminOperations, type AdminRequest, adminRouter } from '#shared/admin-router.js';
 import type { AdminOperation } from '#shared/admin-routes.js';
 import { caseWorkflow } from '#shared/case-workflow.js';
-import { builtOnFirstCall, documentClientFor, functionConfig, onFirstUse, sqsClientFor } from '#shared/cold-start.js';
+import { builtOnFirstCall, documentClientFor, functionConfig, onFirstUse, sqsFor } from '#shared/cold-start.js';
 import { configSchema } from '#shared/config.js';
 import { BadRequestError } from '#shared/errors.js';
 import { httpHandler, json } from '#shared/http.js';
@@ -94,7 +94,7 @@ export const buildHandler = (deps: AdminDeps) => {
 export const adminDeps = (
   config: AdminDeps['config'],
   documentClient: DynamoDBDocumentClient,
-  sqsClient: SQSClient = sqsClientFor(config),
+  sqs: Sqs = sqsFor(config),
 ): AdminDeps => {
   const workflow = caseWorkflow(config, documentClient);
   const onepipe = onepipeRepository(documentClient, {
@@ -117,7 +117,7 @@ export const adminDeps = (
     // Named from the settings: the admin function holds none of the provider's credentials.
     providerName: providerNameFor(config),
     rules: onFirstUse(async () =>
-      (await import('./admin/rules.js')).ruleDeps(config, documentClient, sqsClient, workflow.store),
+      (await import('./admin/rules.js')).ruleDeps(config, documentClient, sqs, workflow.store),
     ),
     guard: signInThrottle(documentClient, config.COUNTERS_TABLE, {
       maxFailures: config.ADMIN_SIGNIN_MAX_FAILURES,

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
+import type { Sqs } from '#adapters/aws-clients.js';
 import { backtestPageQueue } from '#adapters/backtest-page-queue.js';
 import { backtestRepository } from '#adapters/backtest-repository.js';
 import { ruleSetRepository } from '#adapters/rule-set-repository.js';
@@ -14,7 +14,7 @@ import {
 import type { RulesEngine } from '#domain/rules/engine.js';
 import { compileVersion, ruleSetLabel } from '#domain/rules/rule-set-versions.js';
 import { QUEUES } from '#lib/queues.js';
-import { builtOnFirstCall, documentClientFor, functionConfig, sqsClientFor } from '#shared/cold-start.js';
+import { builtOnFirstCall, documentClientFor, functionConfig, sqsFor } from '#shared/cold-start.js';
 import { configSchema, queuesConfig, tablesConfig } from '#shared/config.js';
 import { logger } from '#shared/logger.js';
 import { metrics } from '#shared/metrics.js';
@@ -59,14 +59,14 @@ export const buildHandler = ({ pages, fail }: BacktestHandlerDeps) =>
 export const backtestDeps = (
   config: z.infer<typeof BacktestConfigSchema>,
   documentClient: DynamoDBDocumentClient,
-  sqsClient: SQSClient,
+  sqs: Sqs,
 ): BacktestHandlerDeps => {
   const repository = backtestRepository(documentClient, {
     analytics: config.ANALYTICS_TABLE,
     decisions: config.DECISIONS_TABLE,
   });
   const versions = ruleSetRepository(documentClient, config.RULE_SETS_TABLE);
-  const queue = backtestPageQueue(sqsClient, config.BACKTEST_PAGES_QUEUE_URL);
+  const queue = backtestPageQueue(sqs, config.BACKTEST_PAGES_QUEUE_URL);
   // A stored version's rules and lists never change: compiled once per warm worker.
   const engines = new Map<string, Promise<RulesEngine>>();
   const engineFor: BacktestPageDeps['engineFor'] = (ruleSet, number) => {
@@ -104,5 +104,5 @@ export const backtestDeps = (
 
 export const handler = builtOnFirstCall(async () => {
   const config = await functionConfig(BacktestConfigSchema);
-  return buildHandler(backtestDeps(config, documentClientFor(config), sqsClientFor(config)));
+  return buildHandler(backtestDeps(config, documentClientFor(config), sqsFor(config)));
 });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
+import type { Sqs } from '#adapters/aws-clients.js';
 import { caseRepository } from '#adapters/case-repository.js';
 import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
@@ -10,7 +10,7 @@ import { webhookSender } from '#adapters/webhook-sender.js';
 import { historyEntry } from '#domain/cases/transitions.js';
 import { DeliveryMessageSchema } from '#domain/webhooks/delivery.js';
 import { deliverWebhook } from '#domain/webhooks/send-attempt.js';
-import { builtOnFirstCall, documentClientFor, functionConfig, notBound, sqsClientFor } from '#shared/cold-start.js';
+import { builtOnFirstCall, documentClientFor, functionConfig, notBound, sqsFor } from '#shared/cold-start.js';
 import {
   configSchema,
   deadLetterQueuesConfig,
@@ -85,10 +85,10 @@ export const buildHandler = ({ history, ...deps }: DeliverHandlerDeps) =>
 export const deliverDeps = (
   config: z.infer<typeof DeliverConfigSchema>,
   documentClient: DynamoDBDocumentClient,
-  sqsClient: SQSClient,
+  sqs: Sqs,
 ): DeliverHandlerDeps => ({
   store: deliveryRepository(documentClient, config.DELIVERIES_TABLE),
-  queue: deliveryQueue(sqsClient, {
+  queue: deliveryQueue(sqs, {
     queue: config.DELIVERIES_QUEUE_URL,
     deadLetter: config.DELIVERIES_DLQ_URL,
   }),
@@ -119,5 +119,5 @@ export const deliverDeps = (
 
 export const handler = builtOnFirstCall(async () => {
   const config = await functionConfig(DeliverConfigSchema);
-  return buildHandler(deliverDeps(config, documentClientFor(config), sqsClientFor(config)));
+  return buildHandler(deliverDeps(config, documentClientFor(config), sqsFor(config)));
 });

@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { deliveryQueue } from '#adapters/delivery-queue.js';
 import { deliveryRepository } from '#adapters/delivery-repository.js';
 import { sweepDeliveries } from '#domain/webhooks/sweep.js';
-import { builtOnFirstCall, documentClientFor, functionConfig, notBound, sqsClientFor } from '#shared/cold-start.js';
+import { builtOnFirstCall, documentClientFor, functionConfig, notBound, sqsFor } from '#shared/cold-start.js';
 import { configSchema, queuesConfig, sweeperConfig, tablesConfig } from '#shared/config.js';
 import { metrics } from '#shared/metrics.js';
 import { scheduledHandler } from '#shared/sqs.js';
@@ -25,7 +25,7 @@ export const handler = builtOnFirstCall(async () => {
   const config = await functionConfig(SweeperConfigSchema);
   return buildHandler({
     records: deliveryRepository(documentClientFor(config), config.DELIVERIES_TABLE),
-    queue: deliveryQueue(sqsClientFor(config), {
+    queue: deliveryQueue(sqsFor(config), {
       queue: config.DELIVERIES_QUEUE_URL,
       deadLetter: notBound('deliveries-dlq'),
     }),

@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Sqs } from '#adapters/aws-clients.js';
 import { decisionRepository } from '#adapters/decision-repository.js';
 import { degradedAnswerQueue } from '#adapters/degraded-answer-queue.js';
 import { providerCheckQueue } from '#adapters/provider-check-queue.js';
@@ -10,7 +10,7 @@ import { TransactionSchema } from '#domain/decisions/transaction.js';
 import { validatePayment } from '#domain/decisions/validate-payment.js';
 import type { RuleSource } from '#domain/rules/active-rules.js';
 import { approvedPaymentNote, approvedPaymentReports } from '#shared/case-workflow.js';
-import { builtOnFirstCall, documentClientFor, functionConfig, sqsClientFor } from '#shared/cold-start.js';
+import { builtOnFirstCall, documentClientFor, functionConfig, sqsFor } from '#shared/cold-start.js';
 import {
   type ConfigOf,
   configSchema,
@@ -148,11 +148,7 @@ export const buildHandler = (deps: ValidateDeps) => {
  * validate's storage, queues and partner reports from its configuration and SDK clients, without
  * rules or provider: the one wiring, used by `handler` and by tests and benches on DynamoDB Local.
  */
-export const validateAdapters = (
-  config: ValidateDeps['config'],
-  documentClient: DynamoDBDocumentClient,
-  sqsClient: SQSClient,
-) => ({
+export const validateAdapters = (config: ValidateDeps['config'], documentClient: DynamoDBDocumentClient, sqs: Sqs) => ({
   config,
   decisions: decisionRepository(documentClient, {
     decisions: config.DECISIONS_TABLE,
@@ -162,8 +158,8 @@ export const validateAdapters = (
   }),
   approvedPaymentReports: approvedPaymentReports(config),
   approvedPaymentNote: approvedPaymentNote(config),
-  providerChecks: providerCheckQueue(sqsClient, config.PROVIDER_CHECKS_QUEUE_URL),
-  degradedAnswers: degradedAnswerQueue(sqsClient, config.DEGRADED_ANSWERS_QUEUE_URL),
+  providerChecks: providerCheckQueue(sqs, config.PROVIDER_CHECKS_QUEUE_URL),
+  degradedAnswers: degradedAnswerQueue(sqs, config.DEGRADED_ANSWERS_QUEUE_URL),
 });
 
 export const handler = builtOnFirstCall(async () => {
@@ -171,7 +167,7 @@ export const handler = builtOnFirstCall(async () => {
   const port = providerPortFor(config);
   const documentClient = documentClientFor(config);
   return buildHandler({
-    ...validateAdapters(config, documentClient, sqsClientFor(config)),
+    ...validateAdapters(config, documentClient, sqsFor(config)),
     rules: activeRulesFrom(ruleSetRepository(documentClient, config.RULE_SETS_TABLE), 'outbound', {
       file: config.RULES_FILE,
       refreshSeconds: config.RULES_REFRESH_SECONDS,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { createDocumentClient, createSecretsClient, createSqsClient } from '#adapters/aws-clients.js';
+import { createDocumentClient, createSecrets, createSqs } from '#adapters/aws-clients.js';
 import { secretFetcher } from '#adapters/secrets.js';
 import { type AnyConfig, loadConfig } from './config.js';
 import { logger } from './logger.js';
@@ -17,7 +17,7 @@ z.config({ jitless: true });
 export const functionConfig = async <S extends z.ZodObject>(schema: S): Promise<z.infer<S>> => {
   let fetch: ((arn: string) => Promise<Record<string, string>>) | undefined;
   const config = await loadConfig(schema, (arn, region) => {
-    fetch ??= secretFetcher(createSecretsClient({ region }));
+    fetch ??= secretFetcher(createSecrets({ region }));
     return fetch(arn);
   });
   logger.setLogLevel((config as AnyConfig).LOG_LEVEL);
@@ -30,9 +30,11 @@ export const documentClientFor = (config: { AWS_REGION: string; DYNAMODB_ENDPOIN
     createDocumentClient({ region: config.AWS_REGION, dynamodbEndpoint: config.DYNAMODB_ENDPOINT }),
   );
 
-/** The SQS client, each call an X-Ray subsegment. */
-export const sqsClientFor = (config: { AWS_REGION: string; SQS_ENDPOINT?: string | undefined }) =>
-  tracer.captureAWSv3Client(createSqsClient({ region: config.AWS_REGION, sqsEndpoint: config.SQS_ENDPOINT }));
+/** SQS, its module loaded on the first send (createSqs), each call an X-Ray subsegment. */
+export const sqsFor = (config: { AWS_REGION: string; SQS_ENDPOINT?: string | undefined }) =>
+  createSqs({ region: config.AWS_REGION, sqsEndpoint: config.SQS_ENDPOINT }, (client) =>
+    tracer.captureAWSv3Client(client),
+  );
 
 /**
  * The name given to an adapter for a table or queue this function does not bind (an adapter may

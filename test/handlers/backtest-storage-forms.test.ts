@@ -32,7 +32,7 @@ afterAll(() => resources.destroy());
 /** Runs every page of a backtest in this process (the queue replaced by an array). */
 const runAll = async (backtestId: string) => {
   const config = resources.configOf(BacktestConfigSchema);
-  const deps = backtestDeps(config, resources.documentClient, resources.sqsClient);
+  const deps = backtestDeps(config, resources.documentClient, resources.sqs);
   const queue: BacktestPageMessage[] = firstPages(backtestId);
   const pages = { ...deps.pages, sendPages: async (messages: BacktestPageMessage[]) => void queue.push(...messages) };
   for (let message = queue.shift(); message; message = queue.shift()) await runBacktestPage(message, pages);

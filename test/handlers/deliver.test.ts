@@ -17,7 +17,7 @@ let handler: ReturnType<typeof buildHandler>;
 beforeAll(async () => {
   resources = await handlerResources();
   receiver = await startReceiver();
-  const { documentClient, sqsClient } = resources;
+  const { documentClient, sqs } = resources;
   const config = resources.configOf(DeliverConfigSchema, {
     TOQIO_API_KEY: TOQIO_KEY,
     TOQIO_WEBHOOK_BASE_URL: receiver.url,
@@ -25,7 +25,7 @@ beforeAll(async () => {
   });
   handler = buildHandler({
     store: deliveryRepository(documentClient, config.DELIVERIES_TABLE),
-    queue: deliveryQueue(sqsClient, { queue: config.DELIVERIES_QUEUE_URL, deadLetter: config.DELIVERIES_DLQ_URL }),
+    queue: deliveryQueue(sqs, { queue: config.DELIVERIES_QUEUE_URL, deadLetter: config.DELIVERIES_DLQ_URL }),
     sender: webhookSender(),
     settings: {
       toqio: { baseUrl: config.TOQIO_WEBHOOK_BASE_URL, apiKeyHeader: config.TOQIO_API_KEY_HEADER, apiKey: TOQIO_KEY },

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
-import { createDocumentClient, createSqsClient } from '#adapters/aws-clients.js';
+import { createDocumentClient, createSqs } from '#adapters/aws-clients.js';
 import { ruleStatsRepository } from '#adapters/rule-stats-repository.js';
 import { fixedRules, type RuleSource } from '#domain/rules/active-rules.js';
 import * as admin from '#handlers/admin.js';
@@ -15,7 +15,7 @@ import { TABLES, type TableKey } from '#lib/tables.js';
 import { parseConfigWith } from '#shared/config.js';
 import { loadRulesEngine } from '#shared/rules-loader.js';
 import { createTables } from '../../local/dynamodb.js';
-import { createQueues, type LocalQueue } from '../../local/sqs.js';
+import { createQueues, type LocalQueue, localSqsClient } from '../../local/sqs.js';
 import { functionSink, startStreamPoller, startStreamReader } from '../../local/stream-poller.js';
 import { httpApiEvent, lambdaContext } from '../fixtures/events.js';
 
@@ -44,7 +44,10 @@ export const handlerResources = async (options: { outboxStream?: boolean; ruleSt
   await createTables(dynamodbEndpoint, tables);
   const queues: Record<QueueKey, LocalQueue> = await createQueues(sqsEndpoint, queueNames);
   const documentClient = createDocumentClient({ region: 'us-east-1', dynamodbEndpoint });
-  const sqsClient = createSqsClient({ region: 'us-east-1', sqsEndpoint });
+  const settings = { region: 'us-east-1', sqsEndpoint };
+  // The functions' SQS (its module loaded on first send), and a plain client for the tests' own reads.
+  const sqs = createSqs(settings);
+  const sqsClient = localSqsClient(sqsEndpoint);
   const outboxStream = options.outboxStream
     ? startStreamPoller({ dynamodbEndpoint, sqsEndpoint, table: tables.deliveries, queueUrl: queues.deliveries.url })
     : undefined;
@@ -78,7 +81,7 @@ export const handlerResources = async (options: { outboxStream?: boolean; ruleSt
     tables,
     queues,
     documentClient,
-    sqsClient,
+    sqs,
 
     /**
      * A function's configuration from its own schema and the given variables only (the schema
@@ -126,6 +129,7 @@ export const handlerResources = async (options: { outboxStream?: boolean; ruleSt
       }
       documentClient.destroy();
       sqsClient.destroy();
+      sqs.destroy();
     },
   };
 };
@@ -141,10 +145,10 @@ export const TOQIO_KEY = 'handler-test-toqio-key-0001';
  * `rules` replaces the shipped file (the rule set tests give it the active version from storage).
  */
 export const validateFunction = async (resources: HandlerResources, rules?: RuleSource) => {
-  const { documentClient, sqsClient } = resources;
+  const { documentClient, sqs } = resources;
   const config = resources.configOf(validate.ValidateConfigSchema, { TOQIO_API_KEY: TOQIO_KEY });
   const handler = validate.buildHandler({
-    ...validate.validateAdapters(config, documentClient, sqsClient),
+    ...validate.validateAdapters(config, documentClient, sqs),
     // Awaited: the loader may read the rule set asynchronously.
     rules:
       rules ?? fixedRules(await loadRulesEngine(fileURLToPath(new URL('../../rules/default.yaml', import.meta.url)))),

@@ -13,7 +13,7 @@ beforeAll(async () => {
   const config = resources.configOf(SweeperConfigSchema, { SWEEPER_STALE_AFTER_SECONDS: '60' });
   handler = buildHandler({
     records: deliveryRepository(resources.documentClient, config.DELIVERIES_TABLE),
-    queue: deliveryQueue(resources.sqsClient, {
+    queue: deliveryQueue(resources.sqs, {
       queue: config.DELIVERIES_QUEUE_URL,
       deadLetter: 'not-bound-to-the-sweeper',
     }),

@@ -1,12 +1,13 @@
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createSqsClient } from '#adapters/aws-clients.js';
+import { createSqs } from '#adapters/aws-clients.js';
 import { backtestRepository } from '#adapters/backtest-repository.js';
 import { decisionRepository } from '#adapters/decision-repository.js';
 import { BACKTEST_SEGMENTS, firstPages } from '#domain/rules/backtest.js';
 import { BacktestConfigSchema, backtestDeps, buildHandler } from '#handlers/backtest.js';
 import { QUEUES } from '#lib/queues.js';
 import { parseConfigWith } from '#shared/config.js';
+import { localSqsClient } from '../../local/sqs.js';
 import type { LocalStack } from '../../local/stack.js';
 import { lambdaContext, sqsEvent } from '../fixtures/events.js';
 import { eventually } from '../fixtures/receiver.js';
@@ -305,8 +306,9 @@ describe('backtests of rule set versions on stored decisions', () => {
   it('counts a redelivered page message once, while the backtest runs and after it is done', async () => {
     // A backtest whose pages this test runs itself, through the worker's handler (as the event source would).
     const config = parseConfigWith(BacktestConfigSchema, process.env);
-    const sqsClient = createSqsClient({ region: 'us-east-1', sqsEndpoint: stack.sqsEndpoint });
-    const worker = buildHandler(backtestDeps(config, documentClient, sqsClient));
+    const sqs = createSqs({ region: 'us-east-1', sqsEndpoint: stack.sqsEndpoint });
+    const sqsClient = localSqsClient(stack.sqsEndpoint);
+    const worker = buildHandler(backtestDeps(config, documentClient, sqs));
     const repository = backtestRepository(documentClient, {
       analytics: stack.tables.analytics,
       decisions: stack.tables.decisions,
@@ -363,12 +365,13 @@ describe('backtests of rule set versions on stored decisions', () => {
     }, 'the duplicate page message to be consumed');
     expect((await call(`/api/backtests/${backtestId}`, ANA)).body).toEqual(done);
     sqsClient.destroy();
+    sqs.destroy();
   });
 
   it('marks a backtest FAILED when a page fails on the queue’s last receive, and says why', async () => {
     const config = parseConfigWith(BacktestConfigSchema, process.env);
-    const sqsClient = createSqsClient({ region: 'us-east-1', sqsEndpoint: stack.sqsEndpoint });
-    const worker = buildHandler(backtestDeps(config, documentClient, sqsClient));
+    const sqs = createSqs({ region: 'us-east-1', sqsEndpoint: stack.sqsEndpoint });
+    const worker = buildHandler(backtestDeps(config, documentClient, sqs));
     const repository = backtestRepository(documentClient, {
       analytics: stack.tables.analytics,
       decisions: stack.tables.decisions,
@@ -401,7 +404,7 @@ describe('backtests of rule set versions on stored decisions', () => {
       error: expect.stringMatching(/^segment 0 page 1: /),
       finishedAt: expect.any(String),
     });
-    sqsClient.destroy();
+    sqs.destroy();
   });
 });
 

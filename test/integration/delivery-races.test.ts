@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { jest } from '@jest/globals';
 import type { SQSEvent } from 'aws-lambda';
+import { createSqs } from '../../functions/adapters/aws-clients.js';
 import { deliveryQueue } from '../../functions/adapters/delivery-queue.js';
 import { deliveryRepository } from '../../functions/adapters/delivery-repository.js';
 import { webhookSender } from '../../functions/adapters/webhook-sender.js';
@@ -11,7 +12,6 @@ import { deliverWebhook } from '../../functions/domain/webhooks/send-attempt.js'
 import { sweepDeliveries } from '../../functions/domain/webhooks/sweep.js';
 import { lambdaContext } from '../../local/events.js';
 import { loadHandler } from '../../local/gateway.js';
-import { localSqsClient } from '../../local/sqs.js';
 import type { LocalStack } from '../../local/stack.js';
 import { sqsEvent } from '../fixtures/events.js';
 import { eventually, startReceiver } from '../fixtures/receiver.js';
@@ -19,7 +19,7 @@ import { startTestStack, TOQIO_KEY, testDocumentClient } from './stack.js';
 
 /** A delivery is sent once, whatever runs beside the worker that sends it. */
 const db = testDocumentClient();
-const sqs = localSqsClient(String(process.env.TEST_SQS_ENDPOINT));
+const sqs = createSqs({ region: 'us-east-1', sqsEndpoint: String(process.env.TEST_SQS_ENDPOINT) });
 let stack: LocalStack;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let repo: ReturnType<typeof deliveryRepository>;

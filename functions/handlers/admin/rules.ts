@@ -1,5 +1,5 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Sqs } from '#adapters/aws-clients.js';
 import { backtestPageQueue } from '#adapters/backtest-page-queue.js';
 import { backtestRepository } from '#adapters/backtest-repository.js';
 import { ruleSetRepository } from '#adapters/rule-set-repository.js';
@@ -22,7 +22,7 @@ import { ruleStatsOperations } from './rule-stats.js';
 export const ruleDeps = (
   config: AdminDeps['config'],
   documentClient: DynamoDBDocumentClient,
-  sqsClient: SQSClient,
+  sqs: Sqs,
   cases: RuleDeps['cases'],
 ): RuleDeps => ({
   cases,
@@ -34,7 +34,7 @@ export const ruleDeps = (
     analytics: config.ANALYTICS_TABLE,
     decisions: config.DECISIONS_TABLE,
   }),
-  backtestPages: backtestPageQueue(sqsClient, config.BACKTEST_PAGES_QUEUE_URL),
+  backtestPages: backtestPageQueue(sqs, config.BACKTEST_PAGES_QUEUE_URL),
   ruleStats: ruleStatsRepository(documentClient, config.ANALYTICS_TABLE),
 });
 
