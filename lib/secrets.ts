@@ -15,6 +15,12 @@ export interface SecretSpec {
   required: readonly string[];
   /** A field Secrets Manager fills with a random value at deploy time. */
   generated?: string;
+  /**
+   * Whether a stage with these settings (the functions' environment) reads the secret at all. A
+   * secret not in use is still created (to be filled before it is needed) but bound to no function:
+   * no function is granted it, and none fetches it at cold start. Always in use when absent.
+   */
+  inUse?: (settings: Readonly<Partial<Record<string, string>>>) => boolean;
   description: string;
 }
 
@@ -61,6 +67,9 @@ export const SECRETS = {
     envVar: 'PROVIDER_SECRET_ARN',
     fields: ['FLAGRIGHT_API_KEY', 'FLAGRIGHT_WEBHOOK_SECRET', 'HTTP_PROVIDER_KEY', 'PROVIDER_WEBHOOK_SECRET'],
     required: [],
+    // With the built-in rules alone (TM_PROVIDER=rules, the default) no function calls a provider or
+    // accepts its webhooks: validate then starts without fetching this secret (npm run bench:cold).
+    inUse: (settings) => (settings.TM_PROVIDER ?? 'rules') !== 'rules',
     // The HTTP provider's mapping is stage configuration (HTTP_PROVIDER_CONFIG); only its key is secret.
     description:
       "The monitoring provider's API keys (Flagright, or the HTTP provider's key or HMAC secret) and webhook secrets",

@@ -91,7 +91,10 @@ export class TmProxyStack extends Stack {
         if (access === 'sendWithDlq') fn.bindDeadLetterQueue(queues.deadLetterQueues[queue], QUEUES[queue].dlqEnvVar);
       }
       if ((spec as FunctionSpec).reportsRuleSetVersion) fn.bindRuleSetVersion(SHIPPED_RULE_SET_VERSION);
-      for (const key of (spec as FunctionSpec).secrets ?? []) fn.bindSecret(secrets[key], SECRETS[key].envVar);
+      for (const key of (spec as FunctionSpec).secrets ?? []) {
+        const secret: SecretSpec = SECRETS[key];
+        if (secret.inUse?.(stageSettings) ?? true) fn.bindSecret(secrets[key], secret.envVar);
+      }
       const url = this.attachTrigger(name, fn, spec.trigger, queues, data, config.adminUrlAuth);
       if (url) this.adminUrl = url;
       functions[name] = fn;

@@ -461,7 +461,10 @@ describe('TmProxyStack', () => {
     expect(secretsOf('HealthFunction')).toEqual([]);
     expect(secretsOf('SweeperFunction')).toEqual([]);
     expect(secretsOf('ExpireCasesFunction')).toEqual([]);
-    expect(secretsOf('ValidateFunction')).toEqual(['ProviderSecret', 'ToqioSecret']);
+    // The stage decides with the built-in rules alone: nothing reads the provider secret (see below).
+    expect(secretsOf('ValidateFunction')).toEqual(['ToqioSecret']);
+    expect(secretsOf('ProviderWebhookFunction')).toEqual([]);
+    expect(secretsOf('ProviderRecheckFunction')).toEqual([]);
     expect(secretsOf('AdminFunction')).toEqual(['AdminSecret']);
     expect(secretsOf('OnepipeNotificationsFunction')).toEqual(['OnepipeInboundSecret', 'OnepipeOutboundSecret']);
     expect(secretsOf('DeliverFunction')).toEqual(['OnepipeOutboundSecret', 'ToqioSecret', 'WebhookSigningSecret']);
@@ -517,6 +520,37 @@ describe('stage configuration', () => {
       Description: FUNCTIONS.admin.description,
       ReservedConcurrentExecutions: 2,
     });
+  });
+
+  it('binds the provider secret to validate and the provider functions only when the stage names a provider', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const config = stageConfigFromContext('screened', {
+      screened: {
+        toqioWebhookBaseUrl: 'https://core.sandbox.toq.io/webhooks/integration/acme',
+        provider: { name: 'flagright', flagrightApiUrl: 'https://sandbox-api.flagright.com' },
+      },
+    });
+    const screened = Template.fromStack(new TmProxyStack(app, 'TmProxy-screened', { config }));
+    const variablesOf = (description: string) =>
+      Object.values(screened.findResources('AWS::Lambda::Function')).find(
+        (fn) => fn.Properties.Description === description,
+      )?.Properties.Environment.Variables ?? {};
+    for (const name of ['validate', 'providerWebhook', 'providerRecheck'] as const) {
+      expect(variablesOf(FUNCTIONS[name].description)).toHaveProperty(SECRETS.provider.envVar);
+    }
+    expect(variablesOf(FUNCTIONS.validate.description)).toHaveProperty(SECRETS.toqio.envVar);
+    // The default stage (rules): the secret exists, to be filled before a provider is named, but nothing has it.
+    for (const name of ['validate', 'providerWebhook', 'providerRecheck'] as const) {
+      const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(
+        (resource) => resource.Properties.Description === FUNCTIONS[name].description,
+      );
+      expect(fn?.Properties.Environment.Variables).not.toHaveProperty(SECRETS.provider.envVar);
+    }
+    expect(
+      Object.keys(template.findResources('AWS::SecretsManager::Secret')).some((id) =>
+        id.startsWith(SECRETS.provider.id),
+      ),
+    ).toBe(true);
   });
 
   it('refuses a stage without an https Toqio webhook URL, naming the problem', () => {
