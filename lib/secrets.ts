@@ -52,6 +52,8 @@ export const SECRETS = {
     envVar: 'ONEPIPE_OUTBOUND_SECRET_ARN',
     fields: ['ONEPIPE_OUTBOUND_CLIENT_SECRET', 'ONEPIPE_OUTBOUND_API_KEY'],
     required: [],
+    // Only a stage that calls OnePipe (debit reports to its listener, or credit confirmations) signs with it.
+    inUse: (settings) => Boolean(settings.ONEPIPE_LISTENER_URL) || settings.ONEPIPE_CONFIRM_CREDITS === 'true',
     description: 'What we sign our own calls to OnePipe with (never accepted inbound)',
   },
   webhookSigning: {

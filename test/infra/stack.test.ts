@@ -466,8 +466,9 @@ describe('TmProxyStack', () => {
     expect(secretsOf('ProviderWebhookFunction')).toEqual([]);
     expect(secretsOf('ProviderRecheckFunction')).toEqual([]);
     expect(secretsOf('AdminFunction')).toEqual(['AdminSecret']);
-    expect(secretsOf('OnepipeNotificationsFunction')).toEqual(['OnepipeInboundSecret', 'OnepipeOutboundSecret']);
-    expect(secretsOf('DeliverFunction')).toEqual(['OnepipeOutboundSecret', 'ToqioSecret', 'WebhookSigningSecret']);
+    // Nor, calling OnePipe for nothing (no listener, no credit confirmation), the OnePipe outbound secret.
+    expect(secretsOf('OnepipeNotificationsFunction')).toEqual(['OnepipeInboundSecret']);
+    expect(secretsOf('DeliverFunction')).toEqual(['ToqioSecret', 'WebhookSigningSecret']);
     // Only the admin function can read the sign-in tokens.
     for (const name of Object.keys(FUNCTIONS).filter((fn) => fn !== 'admin')) {
       expect(secretsOf(`${name[0]?.toUpperCase()}${name.slice(1)}Function`)).not.toContain('AdminSecret');
@@ -522,35 +523,38 @@ describe('stage configuration', () => {
     });
   });
 
-  it('binds the provider secret to validate and the provider functions only when the stage names a provider', () => {
+  it('binds the provider and OnePipe outbound secrets only to a stage that uses them', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const config = stageConfigFromContext('screened', {
       screened: {
         toqioWebhookBaseUrl: 'https://core.sandbox.toq.io/webhooks/integration/acme',
         provider: { name: 'flagright', flagrightApiUrl: 'https://sandbox-api.flagright.com' },
+        onepipe: { listenerUrl: 'https://listener.example.com/onepipe' },
       },
     });
     const screened = Template.fromStack(new TmProxyStack(app, 'TmProxy-screened', { config }));
-    const variablesOf = (description: string) =>
-      Object.values(screened.findResources('AWS::Lambda::Function')).find(
-        (fn) => fn.Properties.Description === description,
+    const variablesOf = (stackTemplate: Template, name: keyof typeof FUNCTIONS) =>
+      Object.values(stackTemplate.findResources('AWS::Lambda::Function')).find(
+        (fn) => fn.Properties.Description === FUNCTIONS[name].description,
       )?.Properties.Environment.Variables ?? {};
-    for (const name of ['validate', 'providerWebhook', 'providerRecheck'] as const) {
-      expect(variablesOf(FUNCTIONS[name].description)).toHaveProperty(SECRETS.provider.envVar);
+    const uses = {
+      [SECRETS.provider.envVar]: ['validate', 'providerWebhook', 'providerRecheck'],
+      [SECRETS.onepipeOutbound.envVar]: ['onepipeNotifications', 'deliver'],
+    } as const;
+    for (const [envVar, names] of Object.entries(uses)) {
+      for (const name of names) {
+        expect(variablesOf(screened, name)).toHaveProperty(envVar);
+        // The default stage (rules alone, no OnePipe calls): the secret exists, to be filled before
+        // the stage uses it, but no function has it.
+        expect(variablesOf(template, name)).not.toHaveProperty(envVar);
+      }
     }
-    expect(variablesOf(FUNCTIONS.validate.description)).toHaveProperty(SECRETS.toqio.envVar);
-    // The default stage (rules): the secret exists, to be filled before a provider is named, but nothing has it.
-    for (const name of ['validate', 'providerWebhook', 'providerRecheck'] as const) {
-      const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(
-        (resource) => resource.Properties.Description === FUNCTIONS[name].description,
-      );
-      expect(fn?.Properties.Environment.Variables).not.toHaveProperty(SECRETS.provider.envVar);
+    expect(variablesOf(screened, 'validate')).toHaveProperty(SECRETS.toqio.envVar);
+    for (const spec of [SECRETS.provider, SECRETS.onepipeOutbound]) {
+      expect(
+        Object.keys(template.findResources('AWS::SecretsManager::Secret')).some((id) => id.startsWith(spec.id)),
+      ).toBe(true);
     }
-    expect(
-      Object.keys(template.findResources('AWS::SecretsManager::Secret')).some((id) =>
-        id.startsWith(SECRETS.provider.id),
-      ),
-    ).toBe(true);
   });
 
   it('refuses a stage without an https Toqio webhook URL, naming the problem', () => {
