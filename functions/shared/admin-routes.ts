@@ -11,7 +11,7 @@ import {
 } from '#domain/rules/requests.js';
 import { RulePerformanceQuerySchema } from '#domain/rules/rule-performance.js';
 import { ShadowReportQuerySchema } from '#domain/rules/rule-stats.js';
-import { ListDeliveriesQuery, RetryDeadBody } from '#domain/webhooks/delivery.js';
+import { ListDeliveriesQuery, RetryDeadBody } from '#domain/webhooks/requests.js';
 
 /**
  * One admin API route: where it is, who may call it, and the zod schemas of what it takes, which

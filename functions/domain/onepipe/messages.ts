@@ -13,20 +13,20 @@ import { type Delivery, newDelivery } from '../webhooks/delivery.js';
  * must be whole, non-negative kobo within 15 digits; keys and references are bounded.
  */
 const MAX_KOBO_DIGITS = 15;
-const kobo = z.union([
-  z
-    .number()
-    .int('must be whole kobo')
-    .nonnegative('must not be negative')
-    .max(10 ** MAX_KOBO_DIGITS - 1, `must be at most ${MAX_KOBO_DIGITS} digits of kobo`),
-  z
-    .string()
-    .regex(
-      new RegExp(`^\\d{1,${MAX_KOBO_DIGITS}}$`),
-      `must be whole, non-negative kobo (at most ${MAX_KOBO_DIGITS} digits)`,
-    ),
-]);
-const text = z.string().max(4096).nullish();
+const koboSchema = () =>
+  z.union([
+    z
+      .number()
+      .int('must be whole kobo')
+      .nonnegative('must not be negative')
+      .max(10 ** MAX_KOBO_DIGITS - 1, `must be at most ${MAX_KOBO_DIGITS} digits of kobo`),
+    z
+      .string()
+      .regex(
+        new RegExp(`^\\d{1,${MAX_KOBO_DIGITS}}$`),
+        `must be whole, non-negative kobo (at most ${MAX_KOBO_DIGITS} digits)`,
+      ),
+  ]);
 /** `value` of a key-like field: DynamoDB keys and index keys must stay far below 2,048 bytes. */
 const shortText = (max: number) => z.string().max(max, `must be at most ${max} characters`).nullish();
 
@@ -38,22 +38,29 @@ export const NOTIFICATION_TYPES = [
 ] as const;
 
 /** A request_ref must be usable as a key: bounded, and not in the key spaces we keep for ourselves. */
-export const RequestRefSchema = z.preprocess(
-  // OnePipe's samples send it as a string; a whole number is read as its digits (what was signed).
-  (ref) => (typeof ref === 'number' && Number.isSafeInteger(ref) ? String(ref) : ref),
-  z
-    .string({ error: 'is required' })
-    .trim()
-    .min(1)
-    .max(200)
-    .refine((ref) => !/^(txref|burn|mapping|proposal)#/.test(ref), 'uses a reserved prefix'),
-);
-
 // Schemas here are z.lazy: built on their first parse, so a function that never parses them
-// does not build them at cold start (npm run bench:cold).
-export const OnepipeNotificationSchema = z.lazy(() =>
-  z.looseObject({
-    request_ref: RequestRefSchema,
+// (validate imports this module for the debit reports it queues) does not build them at cold start
+// (npm run bench:cold).
+const requestRefSchema = () =>
+  z.preprocess(
+    // OnePipe's samples send it as a string; a whole number is read as its digits (what was signed).
+    (ref) => (typeof ref === 'number' && Number.isSafeInteger(ref) ? String(ref) : ref),
+    z
+      .string({ error: 'is required' })
+      .trim()
+      .min(1)
+      .max(200)
+      .refine((ref) => !/^(txref|burn|mapping|proposal)#/.test(ref), 'uses a reserved prefix'),
+  );
+export const RequestRefSchema = z.lazy(requestRefSchema);
+
+export const OnepipeNotificationSchema = z.lazy(() => {
+  const text = z.string().max(4096).nullish();
+  const kobo = koboSchema();
+  return z.looseObject({
+    // Built here, not through the lazy RequestRefSchema: JSON Schema output (docs/openapi.json)
+    // counts a lazy member as optional, and request_ref is required.
+    request_ref: requestRefSchema(),
     request_type: z
       .string({ error: 'is required' })
       .transform((value) => value.trim().toLowerCase())
@@ -96,8 +103,8 @@ export const OnepipeNotificationSchema = z.lazy(() =>
           .nullish(),
       })
       .nullish(),
-  }),
-);
+  });
+});
 export type OnepipeNotification = z.infer<typeof OnepipeNotificationSchema>;
 
 /** OnePipe's documented acknowledgement (PaywithAccount collection, "Payment Notifications"). */

@@ -101,11 +101,3 @@ export const restartDelivery = (delivery: Delivery, now: Date): Delivery => {
   const { deadReason: _reason, nextAttemptAt: _next, ...rest } = delivery;
   return { ...rest, status: 'QUEUED', roundStart: delivery.attemptCount, updatedAt: at, dueAt: at };
 };
-
-/** The admin API's delivery listing query and bulk-retry body. */
-export const ListDeliveriesQuery = z.object({
-  status: z.enum(DELIVERY_STATUSES).default('DEAD'),
-  cursor: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-});
-export const RetryDeadBody = z.lazy(() => z.strictObject({ since: z.iso.datetime({ offset: true }) }));

@@ -1,6 +1,6 @@
 import { checkCursor, refusedInputAsBadRequest } from '#adapters/listing-input.js';
-import { ListDeliveriesQuery, RetryDeadBody } from '#domain/webhooks/delivery.js';
 import { DeliveryNotFoundError, retryDeadDelivery, retryDeadSince } from '#domain/webhooks/manual-retry.js';
+import { ListDeliveriesQuery, RetryDeadBody } from '#domain/webhooks/requests.js';
 import type { AdminOperations } from '#shared/admin-router.js';
 import { json, parseJsonBody } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
