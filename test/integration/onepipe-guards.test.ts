@@ -165,6 +165,21 @@ describe('OnePipe guards', () => {
     await eventually(async () => saved(credit.details.transaction_ref).length === 1, 'the registration');
   });
 
+  it('refuses a notification without a usable request_ref, naming it, before anything is stored or asked', async () => {
+    for (const requestRef of [undefined, '', '   ', `burn#${randomUUID()}`, 'x'.repeat(201)]) {
+      const credit = { ...aCredit('5001000001'), request_ref: requestRef };
+      const answer = await notifyFrom('127.0.0.1', credit as Json);
+      expect(answer.status).toBe(400);
+      expect(answer.body.message).toMatch(/request_ref/);
+      expect(queries.filter((query) => query.transaction.transaction_ref === credit.details.transaction_ref)).toEqual([]);
+    }
+    // A whole number is read as its digits, as signed: a valid request_ref.
+    const numbered = { ...aCredit('5001000001'), request_ref: 7_000_000_123 };
+    confirmed.set(numbered.details.transaction_ref, numbered.details.amount);
+    expect((await notifyFrom('127.0.0.1', numbered as unknown as Json)).status).toBe(200);
+    await eventually(async () => saved(numbered.details.transaction_ref).length === 1, 'the registration');
+  });
+
   it('registers a credit only when OnePipe confirms it, with our own credentials', async () => {
     const credit = aCredit('5001000001');
     confirmed.set(credit.details.transaction_ref, credit.details.amount);
