@@ -171,7 +171,9 @@ describe('OnePipe guards', () => {
       const answer = await notifyFrom('127.0.0.1', credit as Json);
       expect(answer.status).toBe(400);
       expect(answer.body.message).toMatch(/request_ref/);
-      expect(queries.filter((query) => query.transaction.transaction_ref === credit.details.transaction_ref)).toEqual([]);
+      expect(queries.filter((query) => query.transaction.transaction_ref === credit.details.transaction_ref)).toEqual(
+        [],
+      );
     }
     // A whole number is read as its digits, as signed: a valid request_ref.
     const numbered = { ...aCredit('5001000001'), request_ref: 7_000_000_123 };
