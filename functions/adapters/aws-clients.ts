@@ -22,19 +22,23 @@ export const createDocumentClient = (settings: ClientSettings): DynamoDBDocument
     { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } },
   );
 
-/** A client and its SDK module, loaded and created on first use, once (a failed load is tried again). */
+/**
+ * A client and its SDK module, loaded and created on first use, once. A failed load or a failed
+ * creation is tried again on the next use (a module whose own code threw while loading fails the
+ * same way again: Node keeps that error). `loading()` is the load under way or done, if any.
+ */
 const loadedOnFirstUse = <Sdk, Client>(load: () => Promise<Sdk>, create: (sdk: Sdk) => Client) => {
   let loaded: Promise<{ sdk: Sdk; client: Client }> | undefined;
-  return () => {
-    loaded ??= load().then(
-      (sdk) => ({ sdk, client: create(sdk) }),
-      (error: unknown) => {
+  const get = () => {
+    loaded ??= load()
+      .then((sdk) => ({ sdk, client: create(sdk) }))
+      .catch((error: unknown) => {
         loaded = undefined;
         throw error;
-      },
-    );
+      });
     return loaded;
   };
+  return Object.assign(get, { loading: () => loaded });
 };
 
 export type SqsSdk = typeof import('@aws-sdk/client-sqs');
@@ -47,7 +51,7 @@ export type SqsSdk = typeof import('@aws-sdk/client-sqs');
 export interface Sqs {
   /** Runs `use` with the client and the SDK module (its commands). */
   with<T>(use: (client: SQSClient, sdk: SqsSdk) => Promise<T>): Promise<T>;
-  /** Closes the client's connections, if it was ever created. */
+  /** Closes the client's connections, if it was ever created (or is being created). */
   destroy(): void;
 }
 
@@ -62,14 +66,18 @@ export const createSqs = (settings: ClientSettings, wrap: (client: SQSClient) =>
         }),
       ),
   );
-  let created: SQSClient | undefined;
   const sqs: Sqs = {
     async with(use) {
       const { client, sdk } = await load();
-      created = client;
       return use(client, sdk);
     },
-    destroy: () => created?.destroy(),
+    // A client still being created when the function stops is closed as soon as it exists.
+    destroy: () => {
+      load.loading()?.then(
+        ({ client }) => client.destroy(),
+        () => undefined,
+      );
+    },
   };
   return sqs;
 };

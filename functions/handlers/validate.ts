@@ -108,7 +108,7 @@ export const buildHandler = (deps: ValidateDeps) => {
         // Storage may have committed this call's decision after the budget ran out: a queued
         // reconciliation makes it the rejection Toqio is told, even while storage stays down.
         const queued = await deps.degradedAnswers
-          .send(reconciliation, AbortSignal.timeout(RECONCILE_RESERVE_MS))
+          .send(reconciliation, RECONCILE_RESERVE_MS)
           .then(() => true)
           .catch((error: Error) => {
             metrics.singleMetric().addMetric('validate_degraded_unreconciled', MetricUnit.Count, 1);
