@@ -71,7 +71,15 @@ export const buildHandler = ({ config, notifications: deps }: OnepipeNotificatio
   const sourceAllowed = (ip: string) =>
     !allowed || allowed.check(ip.replace(/^::ffff:/, ''), isIPv6(ip.replace(/^::ffff:/, '')) ? 'ipv6' : 'ipv4');
   return httpHandler(
-    { errorBody: ({ error }) => ({ status: 'Failed', message: error.message }) },
+    {
+      // OnePipe's envelope has a message only: a refused field's reason goes in it.
+      errorBody: ({ error }) => ({
+        status: 'Failed',
+        message: error.fields?.length
+          ? `Invalid fields: ${error.fields.map((field) => `${field.path}: ${field.message}`).join('; ')}`
+          : error.message,
+      }),
+    },
     async ({ event, raw }) => {
       const secret = config.ONEPIPE_CLIENT_SECRET;
       if (!secret) throw new NotConfiguredError('OnePipe notifications are not configured (ONEPIPE_CLIENT_SECRET)');

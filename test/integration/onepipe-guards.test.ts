@@ -166,11 +166,22 @@ describe('OnePipe guards', () => {
   });
 
   it('refuses a notification without a usable request_ref, naming it, before anything is stored or asked', async () => {
-    for (const requestRef of [undefined, '', '   ', `burn#${randomUUID()}`, 'x'.repeat(201)]) {
+    const refused: [unknown, string][] = [
+      [undefined, 'is required'],
+      [null, 'is required'],
+      ['', 'must not be empty'],
+      ['   ', 'must not be empty'],
+      [`burn#${randomUUID()}`, 'uses a reserved prefix'],
+      ['x'.repeat(201), 'must be at most 200 characters'],
+      [1.5, 'must be a string or a whole number'],
+      [{ ref: 'x' }, 'must be a string or a whole number'],
+    ];
+    for (const [requestRef, why] of refused) {
       const credit = { ...aCredit('5001000001'), request_ref: requestRef };
       const answer = await notifyFrom('127.0.0.1', credit as Json);
       expect(answer.status).toBe(400);
       expect(answer.body.message).toMatch(/request_ref/);
+      expect(answer.body.message).toContain(why);
       expect(queries.filter((query) => query.transaction.transaction_ref === credit.details.transaction_ref)).toEqual(
         [],
       );

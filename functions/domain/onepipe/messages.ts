@@ -46,10 +46,10 @@ const requestRefSchema = () =>
     // OnePipe's samples send it as a string; a whole number is read as its digits (what was signed).
     (ref) => (typeof ref === 'number' && Number.isSafeInteger(ref) ? String(ref) : ref),
     z
-      .string({ error: 'is required' })
+      .string({ error: (issue) => (issue.input == null ? 'is required' : 'must be a string or a whole number') })
       .trim()
-      .min(1)
-      .max(200)
+      .min(1, 'must not be empty')
+      .max(200, 'must be at most 200 characters')
       .refine((ref) => !/^(txref|burn|mapping|proposal)#/.test(ref), 'uses a reserved prefix'),
   );
 export const RequestRefSchema = z.lazy(requestRefSchema);
