@@ -26,7 +26,7 @@ import {
   tablesConfig,
 } from '#shared/config.js';
 import { ConflictError, ForbiddenError, NotConfiguredError, UnauthorizedError } from '#shared/errors.js';
-import { fieldProblems, httpHandler, json, parseJsonBody, secretsEqual } from '#shared/http.js';
+import { describeFields, fieldProblems, httpHandler, json, parseJsonBody, secretsEqual } from '#shared/http.js';
 import { logger } from '#shared/logger.js';
 import { activeRulesFrom } from '#shared/rule-source.js';
 
@@ -75,9 +75,7 @@ export const buildHandler = ({ config, notifications: deps }: OnepipeNotificatio
       // OnePipe's envelope has a message only: a refused field's reason goes in it.
       errorBody: ({ error }) => ({
         status: 'Failed',
-        message: error.fields?.length
-          ? `Invalid fields: ${error.fields.map((field) => `${field.path}: ${field.message}`).join('; ')}`
-          : error.message,
+        message: error.fields?.length ? `Invalid fields: ${describeFields(error.fields)}` : error.message,
       }),
     },
     async ({ event, raw }) => {
@@ -108,9 +106,7 @@ export const buildHandler = ({ config, notifications: deps }: OnepipeNotificatio
       }
       const parsed = OnepipeNotificationSchema.safeParse(JSON.parse(raw));
       if (!parsed.success) {
-        const why = fieldProblems(parsed.error)
-          .map((field) => `${field.path}: ${field.message}`)
-          .join('; ');
+        const why = describeFields(fieldProblems(parsed.error));
         await refuseNotification(burnt.outcome === 'seen' ? burnt.record : received, why, deps.store);
         logger.warn('signed onepipe notification refused by the schema; parked for a person', { why });
         return json(200, ONEPIPE_ACK);

@@ -45,6 +45,10 @@ export const rawBody = (event: HttpEvent): string =>
 export const fieldProblems = (error: z.ZodError): FieldProblem[] =>
   error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
 
+/** Field problems in one line, each with its reason: `path: message; path: message`. */
+export const describeFields = (fields: readonly FieldProblem[]) =>
+  fields.map((field) => `${field.path}: ${field.message}`).join('; ');
+
 /**
  * Requires a header to carry one of the accepted secrets (the current key, and during a rotation the
  * previous one); answers 401 (never saying which part was wrong) otherwise. Every accepted key is
